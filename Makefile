@@ -1,0 +1,145 @@
+# Bulkhead top-level build.
+#
+#   make          build everything into build/ (binaries in build/bin/)
+#   make deps     install the Debian packages that build, test and run need
+#   make test     unit tests, integration tests, then both again under ASan+UBSan
+#   make run      boot the default layout in examples/
+#   make bench    run bench/ and write build/bench/results.jsonl
+#
+# SAN=1 builds the host side with ASan+UBSan into build/asan/ instead.
+
+SHELL := /bin/bash
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+ifeq ($(SAN),1)
+B := build/asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+B := build
+SANFLAGS :=
+endif
+
+# Guest images are freestanding and never sanitized, so both builds share them.
+G := build/guest
+
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla \
+	-D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=0x00040e00 -Iinclude -Ilib -Ihypervisor $(SANFLAGS) $(EXTRA_CFLAGS)
+HOST_LDFLAGS := $(SANFLAGS) -pthread
+
+GCC_INC := $(shell $(CC) -print-file-name=include)
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
+	-ffreestanding -fno-pic -fno-pie -fno-stack-protector -fno-builtin \
+	-fno-tree-loop-distribute-patterns \
+	-mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-D__XEN_INTERFACE_VERSION__=0x00040e00 -nostdinc -isystem $(GCC_INC) -I$(G)/include -Istubdom/include -Iinclude
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
+	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
+
+DEPS_STAMP := build/.deps-ok
+
+LIB_SRCS := $(wildcard lib/*.c)
+HV_SRCS := $(filter-out hypervisor/main.c,$(wildcard hypervisor/*.c))
+LIB_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS))
+HV_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(HV_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+
+BENCH_HOST_SRCS := $(wildcard bench/*.c)
+BENCH_HOST_BINS := $(patsubst bench/%.c,$(B)/bin/%,$(BENCH_HOST_SRCS))
+
+KERNEL_SRCS := $(wildcard stubdom/kernel/*.c) $(wildcard stubdom/kernel/*.S)
+KERNEL_OBJS := $(patsubst %,$(G)/obj/%.o,$(KERNEL_SRCS))
+APPS := $(notdir $(wildcard stubdom/apps/*))
+APP_ELFS := $(patsubst %,$(G)/%.elf,$(APPS))
+
+.PHONY: all deps test test-unit test-integration run bench clean guests host
+.SECONDARY:
+
+all: host guests
+
+host: $(DEPS_STAMP) $(B)/bin/bulkhead $(UNIT_BINS) $(BENCH_HOST_BINS)
+guests: $(DEPS_STAMP) $(APP_ELFS)
+
+deps:
+	@scripts/deps.sh install
+	@mkdir -p build && touch $(DEPS_STAMP)
+
+$(DEPS_STAMP):
+	@scripts/deps.sh install
+	@mkdir -p build && touch $@
+
+# ---- host side -------------------------------------------------------------
+
+$(B)/obj/%.o: %.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/lib/libbh.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/libhv.a: $(HV_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/bin/bulkhead: $(B)/obj/hypervisor/main.o $(B)/lib/libhv.a $(B)/lib/libbh.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_LDFLAGS) $^ -o $@
+
+$(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/lib/libhv.a $(B)/lib/libbh.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_LDFLAGS) $^ -lcmocka -o $@
+
+$(B)/bin/%: $(B)/obj/bench/%.o $(B)/lib/libbh.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_LDFLAGS) $^ -o $@
+
+# ---- guest side ------------------------------------------------------------
+
+$(G)/include/xen:
+	@mkdir -p $(G)/include
+	ln -sfn /usr/include/xen $@
+
+$(G)/obj/%.c.o: %.c $(DEPS_STAMP) | $(G)/include/xen
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -include stdint.h -MMD -MP -c $< -o $@
+
+$(G)/obj/%.S.o: %.S $(DEPS_STAMP) | $(G)/include/xen
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
+
+$(G)/libkernel.a: $(KERNEL_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+# Each app is one folder under stubdom/apps/; it links against the kernel.
+.SECONDEXPANSION:
+$(G)/%.elf: $$(addprefix $(G)/obj/,$$(addsuffix .o,$$(wildcard stubdom/apps/$$*/*.c))) $(KERNEL_OBJS) stubdom/kernel/kernel.ld
+	$(CC) $(GUEST_LDFLAGS) -T stubdom/kernel/kernel.ld \
+		$(filter %.o,$^) -lgcc -o $@
+
+# ---- tests, run, bench -----------------------------------------------------
+
+test: $(DEPS_STAMP)
+	@scripts/test.sh
+
+test-unit: host
+	@scripts/run-unit.sh $(B)
+
+test-integration: all
+	@tests/integration/run.sh $(B)
+
+run: all
+	$(B)/bin/bulkhead --console --log-dir build/run \
+		$(addprefix --domain ,$(sort $(wildcard examples/workstation/*.cfg)))
+
+bench: all
+	@scripts/bench.sh $(B)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

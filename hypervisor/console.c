@@ -1,0 +1,94 @@
+#include "console.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "domain.h"
+#include "log.h"
+
+int console_open(struct domain *d, char *err, size_t errlen)
+{
+	char path[4096];
+
+	if (mkdir(bh_settings.log_dir, 0750) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create log directory %s: %s",
+			 bh_settings.log_dir, strerror(errno));
+		return -1;
+	}
+	/* Xen's xenconsoled names them guest-NAME.log. */
+	snprintf(path, sizeof(path), "%s/guest-%s.log", bh_settings.log_dir, d->name);
+	d->console_log = fopen(path, "we");
+	if (!d->console_log) {
+		snprintf(err, errlen, "cannot open console log %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	setvbuf(d->console_log, NULL, _IOLBF, 0);
+	d->console_stdout = bh_settings.console_stdout;
+	return 0;
+}
+
+/* Emit the buffered line. Called with console_lock held. */
+static void console_flush_line(struct domain *d)
+{
+	if (d->console_bytes < BH_CONSOLE_LOG_MAX) {
+		d->console_bytes += d->console_len + 1;
+		fprintf(d->console_log, "%.*s\n", (int)d->console_len, d->console_line);
+		if (d->console_bytes >= BH_CONSOLE_LOG_MAX)
+			fprintf(d->console_log, "[bulkhead: console log limit reached, "
+				"further output dropped]\n");
+	}
+	if (d->console_stdout)
+		printf("(%s) %.*s\n", d->name, (int)d->console_len, d->console_line);
+	if (!d->first_console_ns)
+		d->first_console_ns = bh_now_ns();
+	d->console_len = 0;
+}
+
+void console_put(struct domain *d, const char *buf, size_t len)
+{
+	size_t i;
+
+	pthread_mutex_lock(&d->console_lock);
+	for (i = 0; i < len; i++) {
+		unsigned char c = buf[i];
+
+		if (c == '\n') {
+			console_flush_line(d);
+			continue;
+		}
+		if (c == '\r')
+			continue;
+		if ((c < 0x20 && c != '\t') || c >= 0x7f)
+			c = '?';
+		d->console_line[d->console_len++] = c;
+		if (d->console_len == sizeof(d->console_line))
+			console_flush_line(d);
+	}
+	pthread_mutex_unlock(&d->console_lock);
+}
+
+void console_note(struct domain *d, const char *line)
+{
+	pthread_mutex_lock(&d->console_lock);
+	if (d->console_len)
+		console_flush_line(d);
+	if (d->console_log)
+		fprintf(d->console_log, "[bulkhead: %s]\n", line);
+	pthread_mutex_unlock(&d->console_lock);
+}
+
+void console_close(struct domain *d)
+{
+	pthread_mutex_lock(&d->console_lock);
+	if (d->console_len)
+		console_flush_line(d);
+	if (d->console_log)
+		fclose(d->console_log);
+	d->console_log = NULL;
+	pthread_mutex_unlock(&d->console_lock);
+	fflush(stdout);
+}

@@ -1,0 +1,301 @@
+#include "domain.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <xen/sched.h>
+
+#include <bulkhead/abi.h>
+
+#include "builder.h"
+#include "console.h"
+#include "log.h"
+#include "pvclock.h"
+#include "vcpu.h"
+
+/* KVM places its real-mode TSS here on Intel; below the LAPIC, above RAM. */
+#define KVM_TSS_GPA 0xfffbd000ull
+
+struct bh_settings bh_settings = { .log_dir = "/var/log/bulkhead" };
+int kvm_fd = -1;
+int domain_event_fd = -1;
+
+static const int required_caps[] = {
+	KVM_CAP_IRQCHIP, KVM_CAP_USER_MEMORY, KVM_CAP_X86_USER_SPACE_MSR,
+	KVM_CAP_X86_MSR_FILTER, KVM_CAP_SIGNAL_MSI, KVM_CAP_IMMEDIATE_EXIT,
+	KVM_CAP_SYNC_REGS, KVM_CAP_GET_TSC_KHZ,
+};
+
+int kvm_init(char *err, size_t errlen)
+{
+	unsigned int i;
+
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0) {
+		snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		snprintf(err, errlen, "/dev/kvm speaks an unexpected API version");
+		return -1;
+	}
+	for (i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
+		if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, required_caps[i]) <= 0) {
+			snprintf(err, errlen, "KVM lacks capability %d that bulkhead needs",
+				 required_caps[i]);
+			return -1;
+		}
+	}
+	domain_event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (domain_event_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void domain_notify_main(void)
+{
+	uint64_t one = 1;
+
+	if (write(domain_event_fd, &one, sizeof(one)) < 0)
+		log_warn("cannot notify the main loop: %s", strerror(errno));
+}
+
+const char *domain_state_name(enum domain_state s)
+{
+	switch (s) {
+	case DOMAIN_RUNNING: return "running";
+	case DOMAIN_PAUSED: return "paused";
+	case DOMAIN_SHUTDOWN: return "shutdown";
+	case DOMAIN_CRASHED: return "crashed";
+	case DOMAIN_DYING: return "dying";
+	}
+	return "?";
+}
+
+const char *shutdown_reason_name(int reason)
+{
+	switch (reason) {
+	case SHUTDOWN_poweroff: return "poweroff";
+	case SHUTDOWN_reboot: return "reboot";
+	case SHUTDOWN_suspend: return "suspend";
+	case SHUTDOWN_crash: return "crash";
+	case SHUTDOWN_watchdog: return "watchdog";
+	case SHUTDOWN_soft_reset: return "soft_reset";
+	}
+	return "?";
+}
+
+static void domain_kick_all(struct domain *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_vcpus; i++)
+		vcpu_kick(&d->vcpu[i]);
+}
+
+/* Move a live domain to SHUTDOWN or CRASHED; the first transition wins. */
+static bool domain_stop(struct domain *d, int state, int reason)
+{
+	bool changed = false;
+	int st;
+
+	pthread_mutex_lock(&d->lock);
+	st = atomic_load(&d->state);
+	if (st == DOMAIN_RUNNING || st == DOMAIN_PAUSED) {
+		d->shutdown_reason = reason;
+		atomic_store(&d->state, state);
+		changed = true;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (changed)
+		domain_kick_all(d);
+	return changed;
+}
+
+void domain_shutdown(struct domain *d, int reason)
+{
+	if (domain_stop(d, DOMAIN_SHUTDOWN, reason)) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "shutdown: %s", shutdown_reason_name(reason));
+		console_note(d, msg);
+		log_info("domain %u (%s) shut down: %s", d->id, d->name,
+			 shutdown_reason_name(reason));
+		domain_notify_main();
+	}
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+	char why[256], msg[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (domain_stop(d, DOMAIN_CRASHED, SHUTDOWN_crash)) {
+		snprintf(msg, sizeof(msg), "crashed: %s", why);
+		console_note(d, msg);
+		log_warn("domain %u (%s) crashed: %s", d->id, d->name, why);
+		domain_notify_main();
+	}
+}
+
+static int vm_setup(struct domain *d, char *err, size_t errlen)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
+				      .args[0] = KVM_MSR_EXIT_REASON_FILTER };
+	/* Deny the hypercall MSR to KVM so that the guest's access reaches us. */
+	static uint8_t deny_bitmap[1];
+	struct kvm_msr_filter filter = {
+		.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+		.ranges[0] = { .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			       .base = BH_HYPERCALL_MSR, .nmsrs = 1, .bitmap = deny_bitmap },
+	};
+	struct kvm_userspace_memory_region slot = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = d->ram.size,
+	};
+	const char *what;
+
+	d->vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (d->vm_fd < 0) {
+		what = "KVM_CREATE_VM";
+		goto fail;
+	}
+	what = "KVM_SET_TSS_ADDR";
+	if (ioctl(d->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_GPA) < 0)
+		goto fail;
+	what = "KVM_CREATE_IRQCHIP";
+	if (ioctl(d->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		goto fail;
+	what = "KVM_ENABLE_CAP(X86_USER_SPACE_MSR)";
+	if (ioctl(d->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		goto fail;
+	what = "KVM_X86_SET_MSR_FILTER";
+	if (ioctl(d->vm_fd, KVM_X86_SET_MSR_FILTER, &filter) < 0)
+		goto fail;
+
+	what = "memfd_create";
+	d->mem_fd = memfd_create(d->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (d->mem_fd < 0)
+		goto fail;
+	what = "sizing guest RAM";
+	if (ftruncate(d->mem_fd, d->ram.size) < 0 ||
+	    fcntl(d->mem_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		goto fail;
+	what = "mapping guest RAM";
+	d->ram.base = mmap(NULL, d->ram.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   d->mem_fd, 0);
+	if (d->ram.base == MAP_FAILED) {
+		d->ram.base = NULL;
+		goto fail;
+	}
+	madvise(d->ram.base, d->ram.size, MADV_DONTDUMP);
+	slot.userspace_addr = (uintptr_t)d->ram.base;
+	what = "KVM_SET_USER_MEMORY_REGION";
+	if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: %s", what, strerror(errno));
+	return -1;
+}
+
+struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
+			     domid_t id, char *err, size_t errlen)
+{
+	struct domain *d = calloc(1, sizeof(*d));
+	unsigned int i;
+	char why[512];
+
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->id = id;
+	d->cfg = *cfg;
+	snprintf(d->name, sizeof(d->name), "%s", cfg->name);
+	snprintf(d->cfg_path, sizeof(d->cfg_path), "%s", cfg_path);
+	d->vm_fd = d->mem_fd = -1;
+	for (i = 0; i < BH_MAX_VCPUS; i++)
+		d->vcpu[i].fd = d->vcpu[i].timer_fd = -1;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->console_lock, NULL);
+	atomic_store(&d->state, DOMAIN_PAUSED);
+	d->ram.size = cfg->memory_mib << 20;
+	d->shared_info_gpa = ~0ull;
+	d->created_ns = bh_now_ns();
+
+	d->shared_info_private = aligned_alloc(GUEST_PAGE_SIZE, GUEST_PAGE_SIZE);
+	if (!d->shared_info_private) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto fail;
+	}
+	memset(d->shared_info_private, 0, GUEST_PAGE_SIZE);
+	atomic_store(&d->shared_info, d->shared_info_private);
+
+	if (vm_setup(d, why, sizeof(why)))
+		goto fail;
+	if (evtchn_domain_init(d, EVTCHN_DEFAULT_MAX_PORTS)) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto fail;
+	}
+	if (console_open(d, why, sizeof(why)))
+		goto fail;
+	if (builder_build(d, why, sizeof(why)))
+		goto fail;
+	d->nr_vcpus = cfg->vcpus;
+	for (i = 0; i < d->nr_vcpus; i++)
+		if (vcpu_create(d, i, why, sizeof(why)))
+			goto fail;
+	if (vcpu_set_pvh_entry(&d->vcpu[0], d->entry, d->start_info_gpa)) {
+		snprintf(why, sizeof(why), "setting the PVH entry state: %s", strerror(errno));
+		goto fail;
+	}
+	domain_wallclock_update(d);
+	for (i = 0; i < d->nr_vcpus; i++)
+		vcpu_time_update(&d->vcpu[i]);
+	atomic_store(&d->vcpu[0].online, true);
+	atomic_store(&d->state, DOMAIN_RUNNING);
+	if (vcpu_start_thread(&d->vcpu[0])) {
+		snprintf(why, sizeof(why), "starting vcpu0: %s", strerror(errno));
+		goto fail;
+	}
+	return d;
+fail:
+	snprintf(err, errlen, "domain '%s': %s", cfg->name, why);
+	domain_destroy(d);
+	return NULL;
+}
+
+void domain_destroy(struct domain *d)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&d->lock);
+	atomic_store(&d->state, DOMAIN_DYING);
+	pthread_mutex_unlock(&d->lock);
+	for (i = 0; i < BH_MAX_VCPUS; i++)
+		vcpu_destroy(&d->vcpu[i]);
+	evtchn_domain_fini(d);
+	console_close(d);
+	if (d->ram.base)
+		munmap(d->ram.base, d->ram.size);
+	if (d->mem_fd >= 0)
+		close(d->mem_fd);
+	if (d->vm_fd >= 0)
+		close(d->vm_fd);
+	free(d->shared_info_private);
+	pthread_mutex_destroy(&d->lock);
+	pthread_mutex_destroy(&d->console_lock);
+	free(d);
+}

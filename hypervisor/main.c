@@ -1,0 +1,312 @@
+/*
+ * bulkhead: the hypervisor process. It owns /dev/kvm, builds the boot
+ * domains named on its command line, and runs until the last one is gone.
+ *
+ * The main thread owns the domain list. It waits (epoll) on vCPU timers,
+ * on domain state changes signalled by vCPU threads, and on SIGINT/SIGTERM,
+ * and it is the only thread that creates or frees a domain.
+ */
+#include <stdint.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <xen/sched.h>
+
+#include "domain.h"
+#include "log.h"
+#include "pvclock.h"
+#include "vcpu.h"
+#include "xlcfg.h"
+
+#define EV_SIGNAL 1
+#define EV_DOMAIN 2
+#define MAX_BOOT_DOMAINS 256
+
+static struct domain *domains;
+static domid_t next_domid = 1;
+static int epfd = -1;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: bulkhead [OPTIONS] --domain FILE [--domain FILE ...]\n"
+		"\n"
+		"Boot the domains described by xl.cfg-format FILEs on KVM and run\n"
+		"until the last of them is gone.\n"
+		"\n"
+		"  -d, --domain FILE   boot a domain from FILE (repeatable)\n"
+		"  -c, --console       copy each domain's console to stdout, prefixed\n"
+		"                      by its name\n"
+		"  -l, --log-dir DIR   write guest-NAME.log console logs into DIR\n"
+		"                      (default /var/log/bulkhead)\n"
+		"  -v, --verbose       log debug messages\n"
+		"  -h, --help          show this help\n");
+}
+
+static void watch_timers(struct domain *d, int op)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_vcpus; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &d->vcpu[i] };
+
+		epoll_ctl(epfd, op, d->vcpu[i].timer_fd, &ev);
+	}
+}
+
+static int start_domain(const struct xlcfg *cfg, const char *path)
+{
+	char err[1024];
+	struct domain *d;
+
+	d = domain_create(cfg, path, next_domid, err, sizeof(err));
+	if (!d) {
+		log_err("%s", err);
+		return -1;
+	}
+	next_domid++;
+	watch_timers(d, EPOLL_CTL_ADD);
+	d->next = domains;
+	domains = d;
+	log_info("domain %u (%s) started: %llu MiB, %u vCPU%s, kernel %s", d->id, d->name,
+		 (unsigned long long)cfg->memory_mib, d->nr_vcpus, d->nr_vcpus > 1 ? "s" : "",
+		 cfg->kernel);
+	return 0;
+}
+
+static void unlink_domain(struct domain *d)
+{
+	struct domain **pp;
+
+	for (pp = &domains; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+}
+
+static void destroy_domain(struct domain *d)
+{
+	unsigned long long ms = (bh_now_ns() - d->created_ns) / 1000000;
+
+	unlink_domain(d);
+	watch_timers(d, EPOLL_CTL_DEL);
+	log_info("domain %u (%s) destroyed after %llu ms", d->id, d->name, ms);
+	domain_destroy(d);
+}
+
+/* What the config says to do when the domain stopped this way. */
+static enum xlcfg_action domain_action(const struct domain *d, int state)
+{
+	if (state == DOMAIN_CRASHED)
+		return d->cfg.on_crash;
+	switch (d->shutdown_reason) {
+	case SHUTDOWN_poweroff: return d->cfg.on_poweroff;
+	case SHUTDOWN_reboot: return d->cfg.on_reboot;
+	case SHUTDOWN_watchdog: return d->cfg.on_watchdog;
+	default: return d->cfg.on_crash;
+	}
+}
+
+/* Act on every domain that has stopped since we last looked. */
+static void reap_domains(void)
+{
+	struct domain *d, *next;
+
+	for (d = domains; d; d = next) {
+		int state = atomic_load(&d->state);
+		enum xlcfg_action act;
+		struct xlcfg cfg;
+		char path[sizeof(d->cfg_path)];
+
+		next = d->next;
+		if ((state != DOMAIN_SHUTDOWN && state != DOMAIN_CRASHED) || d->reaped)
+			continue;
+		act = domain_action(d, state);
+		log_info("domain %u (%s) %s: %s", d->id, d->name, domain_state_name(state),
+			 xlcfg_action_name(act));
+		switch (act) {
+		case XLCFG_ACTION_PRESERVE:
+			d->reaped = true;
+			break;
+		case XLCFG_ACTION_DESTROY:
+			destroy_domain(d);
+			break;
+		case XLCFG_ACTION_RESTART:
+			cfg = d->cfg;
+			memcpy(path, d->cfg_path, sizeof(path));
+			destroy_domain(d);
+			start_domain(&cfg, path);
+			break;
+		}
+	}
+}
+
+static void destroy_all(void)
+{
+	while (domains)
+		destroy_domain(domains);
+}
+
+static int main_loop(int sigfd)
+{
+	struct epoll_event ev[64];
+
+	while (domains) {
+		bool domain_event = false;
+		int n = epoll_wait(epfd, ev, 64, -1), i;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("epoll_wait: %s", strerror(errno));
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			if (ev[i].data.u64 == EV_SIGNAL) {
+				struct signalfd_siginfo si;
+
+				if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+					log_info("%s: destroying all domains", strsignal(si.ssi_signo));
+					destroy_all();
+					return 0;
+				}
+			} else if (ev[i].data.u64 == EV_DOMAIN) {
+				uint64_t cnt;
+
+				if (read(domain_event_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+					log_warn("domain event: %s", strerror(errno));
+				domain_event = true;
+			} else {
+				vcpu_timer_expired(ev[i].data.ptr);
+			}
+		}
+		/* After the timers: reaping frees vCPUs that this batch may name. */
+		if (domain_event)
+			reap_domains();
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "domain", required_argument, NULL, 'd' },
+		{ "console", no_argument, NULL, 'c' },
+		{ "log-dir", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct xlcfg cfgs[MAX_BOOT_DOMAINS];
+	const char *paths[MAX_BOOT_DOMAINS];
+	struct epoll_event ev;
+	enum bh_log_level level = BH_LOG_INFO;
+	unsigned int ncfg = 0, i, j, started = 0;
+	char err[1024];
+	sigset_t sigs;
+	int c, sigfd, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "d:cl:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (ncfg == MAX_BOOT_DOMAINS) {
+				fprintf(stderr, "bulkhead: at most %d --domain options\n",
+					MAX_BOOT_DOMAINS);
+				return 2;
+			}
+			paths[ncfg++] = optarg;
+			break;
+		case 'c':
+			bh_settings.console_stdout = true;
+			break;
+		case 'l':
+			bh_settings.log_dir = optarg;
+			break;
+		case 'v':
+			level = BH_LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "bulkhead: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!ncfg) {
+		fprintf(stderr, "bulkhead: no domains to boot (give --domain FILE)\n");
+		usage(stderr);
+		return 2;
+	}
+	bh_log_init("bulkhead", level);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	/* Every config is checked before anything boots. */
+	for (i = 0; i < ncfg; i++) {
+		if (xlcfg_parse_file(paths[i], &cfgs[i], err, sizeof(err))) {
+			log_err("%s", err);
+			return 2;
+		}
+		for (j = 0; j < i; j++) {
+			if (!strcmp(cfgs[i].name, cfgs[j].name)) {
+				log_err("%s: domain name '%s' is already used by %s", paths[i],
+					cfgs[i].name, paths[j]);
+				return 2;
+			}
+		}
+	}
+
+	if (kvm_init(err, sizeof(err))) {
+		log_err("%s", err);
+		return 1;
+	}
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (vcpu_signals_init()) {
+		log_err("sigaction: %s", strerror(errno));
+		return 1;
+	}
+	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sigfd < 0 || epfd < 0) {
+		log_err("signalfd/epoll: %s", strerror(errno));
+		return 1;
+	}
+	ev.events = EPOLLIN;
+	ev.data.u64 = EV_SIGNAL;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, sigfd, &ev);
+	ev.data.u64 = EV_DOMAIN;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, domain_event_fd, &ev);
+
+	for (i = 0; i < ncfg; i++) {
+		if (start_domain(&cfgs[i], paths[i]))
+			rc = 1;
+		else
+			started++;
+	}
+	if (!started) {
+		log_err("no domain could be started");
+		return 1;
+	}
+	if (main_loop(sigfd))
+		rc = 1;
+	log_info("all domains gone, exiting");
+	return rc;
+}

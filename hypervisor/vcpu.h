@@ -1,0 +1,40 @@
+/*
+ * vCPU threads: each vCPU is a KVM vCPU run by its own host thread, which
+ * handles its exits (hypercalls, the hypercall-page MSR, faults).
+ *
+ * Other threads never touch a running vCPU's KVM state. They change the
+ * domain's state or the vCPU's online flag and call vcpu_kick(), and the
+ * vCPU thread acts on it.
+ */
+#ifndef BH_VCPU_H
+#define BH_VCPU_H
+
+#include <stdbool.h>
+
+#include "domain.h"
+
+/* Create the KVM vCPU, map its kvm_run, and set CPUID. Builder only. */
+int vcpu_create(struct domain *d, unsigned int id, char *err, size_t errlen);
+
+/* Set vCPU 0 to the PVH entry state: 32-bit flat protected mode, %ebx = start info. */
+int vcpu_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t start_info);
+
+/* Start v's thread (once); it runs while the vCPU is online. */
+int vcpu_start_thread(struct vcpu *v);
+
+/* Make v leave KVM_RUN or a wait and look at its state again. Any thread. */
+void vcpu_kick(struct vcpu *v);
+
+/* Join the thread (after the domain is DYING) and free KVM resources. */
+void vcpu_destroy(struct vcpu *v);
+
+/* True when v must stop running guest code: domain not running, or v down. */
+static inline bool vcpu_should_stop(struct vcpu *v)
+{
+	return atomic_load(&v->d->state) != DOMAIN_RUNNING || !atomic_load(&v->online);
+}
+
+/* Install the signal used by vcpu_kick. Once, before any vCPU thread. */
+int vcpu_signals_init(void);
+
+#endif

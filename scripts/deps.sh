@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the Debian packages that Bulkhead needs to build, test and run.
+# Idempotent: it only calls apt-get when a package is missing.
+set -euo pipefail
+
+PKGS=(
+	gcc make binutils libc6-dev       # host and guest toolchain
+	libxen-dev                        # Xen public headers: the guest ABI
+	libcmocka-dev                     # unit tests
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+[ "${1:-install}" = check ] && { [ ${#missing[@]} -eq 0 ]; exit; }
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

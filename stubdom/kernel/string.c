@@ -1,0 +1,118 @@
+/* The string functions the kernel and apps use, and command-line parsing. */
+#include <bk/kernel.h>
+
+void *memset(void *d, int c, size_t n)
+{
+	unsigned char *p = d;
+
+	while (n--)
+		*p++ = (unsigned char)c;
+	return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	unsigned char *dp = d;
+	const unsigned char *sp = s;
+
+	while (n--)
+		*dp++ = *sp++;
+	return d;
+}
+
+void *memmove(void *d, const void *s, size_t n)
+{
+	unsigned char *dp = d;
+	const unsigned char *sp = s;
+
+	if (dp < sp)
+		return memcpy(d, s, n);
+	while (n--)
+		dp[n] = sp[n];
+	return d;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x - *y;
+	return 0;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++) {
+		if (*a != *b)
+			return (unsigned char)*a - (unsigned char)*b;
+		if (!*a)
+			break;
+	}
+	return 0;
+}
+
+char *strchr(const char *s, int c)
+{
+	for (; *s; s++)
+		if (*s == (char)c)
+			return (char *)s;
+	return c ? NULL : (char *)s;
+}
+
+bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t size)
+{
+	size_t klen = strlen(key);
+	const char *p = cmdline;
+
+	while (p && *p) {
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, key, klen) && p[klen] == '=') {
+			size_t n = 0;
+
+			p += klen + 1;
+			while (p[n] && p[n] != ' ')
+				n++;
+			if (n >= size)
+				n = size - 1;
+			memcpy(buf, p, n);
+			buf[n] = 0;
+			return true;
+		}
+		p = strchr(p, ' ');
+	}
+	return false;
+}
+
+uint64_t cmdline_get_u64(const char *cmdline, const char *key, uint64_t dflt)
+{
+	char buf[24], *p;
+	uint64_t v = 0;
+
+	if (!cmdline_get(cmdline, key, buf, sizeof(buf)) || !buf[0])
+		return dflt;
+	for (p = buf; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return dflt;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}

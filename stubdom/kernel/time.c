@@ -1,0 +1,70 @@
+/* pvclock time, the wallclock, and sleeping on the single-shot timer. */
+#include <xen/vcpu.h>
+#include <xen/sched.h>
+
+#include <bk/hypercall.h>
+#include <bk/kernel.h>
+
+/* Xen's pvclock read: retry while the hypervisor is mid-update (odd version). */
+uint64_t now_ns(void)
+{
+	volatile struct vcpu_time_info *t = &this_cpu()->vcpu_info->time;
+	uint32_t ver;
+	uint64_t tsc, delta, ns;
+
+	do {
+		ver = t->version;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		tsc = rdtsc();
+		delta = tsc - t->tsc_timestamp;
+		if (t->tsc_shift < 0)
+			delta >>= -t->tsc_shift;
+		else
+			delta <<= t->tsc_shift;
+		ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((ver & 1) || ver != t->version);
+	return ns;
+}
+
+uint64_t wallclock_ns(void)
+{
+	volatile struct shared_info *s = shared_info;
+	uint32_t ver;
+	uint64_t sec, nsec;
+
+	do {
+		ver = s->wc_version;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		sec = ((uint64_t)s->wc_sec_hi << 32) | s->wc_sec;
+		nsec = s->wc_nsec;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((ver & 1) || ver != s->wc_version);
+	return sec * 1000000000ull + nsec + now_ns();
+}
+
+void block(void)
+{
+	HYPERVISOR_sched_op(SCHEDOP_block, 0);
+}
+
+void sleep_until(uint64_t deadline)
+{
+	struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline };
+	unsigned long flags;
+
+	HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, this_cpu()->id, &t);
+	/*
+	 * With interrupts off the upcall cannot consume evtchn_upcall_pending
+	 * between the check and the block, so block returns at once if an
+	 * event came in between (evtchn_poll clears pending before it looks).
+	 */
+	flags = local_irq_save();
+	for (;;) {
+		evtchn_poll();
+		if (now_ns() >= deadline)
+			break;
+		block();
+	}
+	local_irq_restore(flags);
+}
