@@ -34,15 +34,16 @@ int console_open(struct domain *d, char *err, size_t errlen)
 /* Emit the buffered line. Called with console_lock held. */
 static void console_flush_line(struct domain *d)
 {
+	/* The cap holds for the terminal too: a guest cannot flood either. */
 	if (d->console_bytes < BH_CONSOLE_LOG_MAX) {
 		d->console_bytes += d->console_len + 1;
 		fprintf(d->console_log, "%.*s\n", (int)d->console_len, d->console_line);
+		if (d->console_stdout)
+			printf("(%s) %.*s\n", d->name, (int)d->console_len, d->console_line);
 		if (d->console_bytes >= BH_CONSOLE_LOG_MAX)
 			fprintf(d->console_log, "[bulkhead: console log limit reached, "
 				"further output dropped]\n");
 	}
-	if (d->console_stdout)
-		printf("(%s) %.*s\n", d->name, (int)d->console_len, d->console_line);
 	if (!d->first_console_ns)
 		d->first_console_ns = bh_now_ns();
 	d->console_len = 0;

@@ -225,10 +225,12 @@ int vcpu_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t start_info)
 static int vcpu_load_ctx(struct vcpu *v)
 {
 	const struct vcpu_hvm_x86_64 *c = &v->init_ctx.cpu_regs.x86_64;
+	/* With the in-kernel LAPIC, secondary vCPUs wait for INIT/SIPI: no longer. */
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { 0 };
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		return -1;
 	seg_flat(&sregs.cs, 0xb, true);
 	seg_flat(&sregs.ds, 0x3, false);

@@ -127,19 +127,14 @@ upcall_user:
 	popfq
 	ret
 
-/* int $BK_TRIPLE_FAULT_VECTOR from CPL3: load an empty IDT and trap. */
-	.globl triple_fault_entry
-triple_fault_entry:
-	lidt null_idtr
-	int3
-	ud2
-
-	.data
-	.balign 8
-	.word 0, 0, 0
-null_idtr:
-	.word 0
-	.quad 0
+/* Any other vector (a guest may point its upcall anywhere): EOI and return. */
+	.globl spurious_entry
+spurious_entry:
+	pushq %rax
+	movabsq $BK_LAPIC_BASE + BK_LAPIC_EOI, %rax
+	movl $0, (%rax)
+	popq %rax
+	iretq
 
 	.bss
 	.balign BK_STACK_SIZE

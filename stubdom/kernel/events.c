@@ -16,6 +16,12 @@ static struct {
 	void *arg;
 } handlers[NR_PORTS];
 
+/*
+ * Ports bound to each CPU. Pending bits for every port share shared_info,
+ * so each CPU handles only its own, as Linux's cpu_evtchn_mask does.
+ */
+static xen_ulong_t cpu_ports[BK_MAX_CPUS][NR_PORTS / BITS];
+
 static void timer_handler(evtchn_port_t port, void *arg)
 {
 	(void)port;
@@ -47,6 +53,10 @@ int evtchn_bind_virq(unsigned int virq, unsigned int cpu, evtchn_port_t *port)
 
 	if (rc)
 		return (int)rc;
+	if (op.port >= NR_PORTS || cpu >= BK_MAX_CPUS)
+		panic("VIRQ %u bound to port %u on cpu %u: out of range", virq, op.port, cpu);
+	__atomic_fetch_or(&cpu_ports[cpu][op.port / BITS], 1ull << (op.port % BITS),
+			  __ATOMIC_SEQ_CST);
 	*port = op.port;
 	return 0;
 }
@@ -68,7 +78,8 @@ void evtchn_unmask(evtchn_port_t port)
 
 void evtchn_poll(void)
 {
-	struct vcpu_info *vi = this_cpu()->vcpu_info;
+	struct cpu *c = this_cpu();
+	struct vcpu_info *vi = c->vcpu_info;
 	unsigned long flags = local_irq_save();
 	xen_ulong_t sel;
 
@@ -79,8 +90,11 @@ void evtchn_poll(void)
 		xen_ulong_t pend;
 
 		sel &= sel - 1;
+		if (w >= NR_PORTS / BITS)
+			continue;
 		pend = __atomic_load_n(&shared_info->evtchn_pending[w], __ATOMIC_SEQ_CST) &
-		       ~__atomic_load_n(&shared_info->evtchn_mask[w], __ATOMIC_SEQ_CST);
+		       ~__atomic_load_n(&shared_info->evtchn_mask[w], __ATOMIC_SEQ_CST) &
+		       __atomic_load_n(&cpu_ports[c->id][w], __ATOMIC_SEQ_CST);
 		while (pend) {
 			unsigned int b = __builtin_ctzll(pend);
 			evtchn_port_t port = w * BITS + b;

@@ -19,7 +19,7 @@ struct idt_gate idt[256] __attribute__((aligned(4096)));
 extern char trap_0[], trap_1[], trap_2[], trap_3[], trap_4[], trap_5[], trap_6[],
 	trap_7[], trap_8[], trap_9[], trap_10[], trap_11[], trap_12[], trap_13[],
 	trap_14[], trap_15[], trap_16[], trap_17[], trap_18[], trap_19[], trap_20[],
-	trap_21[], upcall_entry[], triple_fault_entry[];
+	trap_21[], upcall_entry[], spurious_entry[];
 
 static void set_gate(unsigned int vec, void *fn, unsigned int dpl)
 {
@@ -43,10 +43,9 @@ void trap_init(void)
 	};
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(traps); i++)
-		set_gate(i, traps[i], 0);
+	for (i = 0; i < ARRAY_SIZE(idt); i++)
+		set_gate(i, i < ARRAY_SIZE(traps) ? traps[i] : spurious_entry, 0);
 	set_gate(BK_UPCALL_VECTOR, upcall_entry, 0);
-	set_gate(BK_TRIPLE_FAULT_VECTOR, triple_fault_entry, 3);
 }
 
 static const char *const trap_names[] = {
@@ -64,6 +63,14 @@ void trap_fatal(uint64_t vec, uint64_t err, uint64_t rip, uint64_t rsp, uint64_t
 	printk("FATAL: %s (vector %lu, error %lx) at rip %lx rsp %lx cr2 %lx\n",
 	       vec < ARRAY_SIZE(trap_names) ? trap_names[vec] : "?", vec, err, rip, rsp, cr2);
 	shutdown(SHUTDOWN_crash);
+}
+
+void triple_fault(void)
+{
+	memset(idt, 0, sizeof(idt));
+	__asm__ volatile("int3" ::: "memory");
+	for (;;)
+		;
 }
 
 void shutdown(unsigned int reason)

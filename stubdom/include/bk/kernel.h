@@ -146,12 +146,8 @@ static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, u
 	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
-/* Enter CPL0 and triple-fault: for attack apps. */
-static inline void __attribute__((noreturn)) triple_fault(void)
-{
-	__asm__ volatile("int %0" ::"i"(BK_TRIPLE_FAULT_VECTOR));
-	__builtin_unreachable();
-}
+/* Empty the IDT and trap: #BP, #NP and #DF find no gate, and the CPU shuts down. */
+void triple_fault(void) __attribute__((noreturn));
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

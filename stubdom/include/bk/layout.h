@@ -35,8 +35,6 @@
 
 /* The event-channel upcall vector (Linux on Xen uses the same). */
 #define BK_UPCALL_VECTOR 0xf3
-/* Software interrupt, DPL 3: enter CPL0 and triple-fault (attack apps). */
-#define BK_TRIPLE_FAULT_VECTOR 0x81
 
 #define BK_LAPIC_BASE 0xfee00000
 #define BK_LAPIC_SVR 0xf0
