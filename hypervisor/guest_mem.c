@@ -45,7 +45,7 @@ int gva_to_gpa(const struct guest_ram *ram, const struct guest_paging *pg,
 	if (!(pg->efer & EFER_LMA) || !(pg->cr4 & CR4_PAE) || (pg->cr4 & CR4_LA57))
 		return -XEN_EFAULT;
 	/* Non-canonical addresses fault on hardware too. */
-	if ((uint64_t)(((int64_t)gva << 16) >> 16) != gva)
+	if (!gva_canonical(gva))
 		return -XEN_EFAULT;
 
 	for (level = 3; level >= 0; level--) {

@@ -29,6 +29,12 @@ struct guest_paging {
 	uint64_t cr0, cr3, cr4, efer;
 };
 
+/* True when va is canonical for 48-bit virtual addresses. */
+static inline bool gva_canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
 /* A host pointer for guest-physical [gpa, gpa+len), or NULL if any byte is outside RAM. */
 void *gpa_to_host(const struct guest_ram *ram, uint64_t gpa, uint64_t len);
 

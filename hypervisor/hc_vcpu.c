@@ -14,11 +14,6 @@
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 
-static bool canonical(uint64_t va)
-{
-	return (uint64_t)(((int64_t)va << 16) >> 16) == va;
-}
-
 /*
  * VCPUOP_initialise with a vcpu_hvm_context. Only 64-bit mode is offered;
  * the context is checked here and loaded by the vCPU's own thread.
@@ -35,7 +30,7 @@ static long vcpu_initialise(struct vcpu *v, struct vcpu *t, uint64_t arg)
 		return -XEN_EOPNOTSUPP;
 	if ((c->cr0 & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG) || !(c->cr4 & CR4_PAE) ||
 	    (c->efer & (EFER_LME | EFER_LMA)) != (EFER_LME | EFER_LMA) ||
-	    !canonical(c->rip) || !canonical(c->rsp) ||
+	    !gva_canonical(c->rip) || !gva_canonical(c->rsp) ||
 	    !gpa_to_host(&v->d->ram, c->cr3 & ~0xfffull, GUEST_PAGE_SIZE))
 		return -XEN_EINVAL;
 

@@ -194,13 +194,17 @@ static void test_smp(void)
 
 int app_main(const char *cmdline)
 {
-	(void)cmdline;
+	/* rounds=N repeats the timer checks: a long-lived healthy neighbour. */
+	uint64_t rounds = cmdline_get_u64(cmdline, "rounds", 1), r;
+
 	test_discovery();
 	test_memory_map();
 	test_time();
-	test_timer_block();
-	test_upcall();
-	test_poll();
+	for (r = 0; r < rounds && !failures; r++) {
+		test_timer_block();
+		test_upcall();
+		test_poll();
+	}
 	test_smp();
 	if (failures) {
 		printk("selftest: FAIL (%u failures)\n", failures);

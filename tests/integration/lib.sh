@@ -1,0 +1,60 @@
+# Shared helpers for integration tests. Each test is a bash script that
+# sources this file, boots real domains with bulkhead, and calls fail/pass.
+# Environment (set by run.sh): BH (bulkhead binary), GUEST (guest images),
+# WORK (a fresh directory for this test), TOP (the repository).
+set -u
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+# cfg NAME APP [key=value ...]: write $WORK/NAME.cfg booting APP; the
+# key=value pairs (values in xl.cfg syntax) replace the defaults.
+cfg() {
+	local name=$1 app=$2 kv; shift 2
+	declare -A v=([name]="\"$name\"" [kernel]="\"$GUEST/$app.elf\"" [memory]=8
+		[cmdline]="\"name=$name\"")
+	for kv in "$@"; do v[${kv%%=*}]=${kv#*=}; done
+	for kv in "${!v[@]}"; do echo "$kv = ${v[$kv]}"; done >"$WORK/$name.cfg"
+	echo "$WORK/$name.cfg"
+}
+
+# boot TIMEOUT ARGS...: run bulkhead in the foreground; sets $rc, output in $WORK/out.
+boot() {
+	local t=$1; shift
+	timeout --signal=KILL "$t" "$BH" --log-dir "$WORK/log" "$@" >"$WORK/out" 2>&1
+	rc=$?
+	[ $rc -eq 137 ] && fail "bulkhead did not exit within ${t}s (or was killed)"
+	return 0
+}
+
+# boot_bg ARGS...: start bulkhead in the background; sets $bhpid.
+boot_bg() {
+	"$BH" --log-dir "$WORK/log" "$@" >"$WORK/out" 2>&1 &
+	bhpid=$!
+}
+
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for '$2' in $1"
+}
+
+# stop_bg: SIGTERM bulkhead and expect a clean exit.
+stop_bg() {
+	local i
+	kill -TERM "$bhpid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$bhpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$bhpid" 2>/dev/null && { kill -KILL "$bhpid"; fail "bulkhead ignored SIGTERM"; }
+	wait "$bhpid"
+	rc=$?
+}
+
+log_of() { echo "$WORK/log/guest-$1.log"; }
+expect_log() { grep -q -- "$2" "$(log_of "$1")" || fail "domain $1: no '$2' in its log: $(tail -n 5 "$(log_of "$1")" 2>&1)"; }
+expect_out() { grep -q -- "$1" "$WORK/out" || fail "no '$1' in bulkhead's output: $(tail -n 20 "$WORK/out")"; }
