@@ -44,8 +44,11 @@ static void console_flush_line(struct domain *d)
 			fprintf(d->console_log, "[bulkhead: console log limit reached, "
 				"further output dropped]\n");
 	}
-	if (!d->first_console_ns)
+	if (!d->first_console_ns) {
 		d->first_console_ns = bh_now_ns();
+		log_info("domain %u (%s): first console line %llu us after create", d->id,
+			 d->name, (unsigned long long)(d->first_console_ns - d->created_ns) / 1000);
+	}
 	d->console_len = 0;
 }
 

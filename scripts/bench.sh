@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# make bench: run the benchmarks on real domains; print each figure with its
+# baseline and ratio, and write build/bench/results.jsonl.
+set -eu
+B=${1:-build}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BH=$TOP/$B/bin/bulkhead
+G=$TOP/build/guest
+OUT=$TOP/build/bench
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$OUT"
+: >"$OUT/results.jsonl"
+
+record() { # name value unit [baseline]
+	local ratio=""
+	if [ $# -ge 4 ]; then
+		ratio=$(awk -v v="$2" -v b="$4" 'BEGIN { printf "%.3f", v / b }')
+		printf '%-28s %12s %-6s baseline %12s  ratio %s\n' "$1" "$2" "$3" "$4" "$ratio"
+		printf '{"name": "%s", "value": %s, "unit": "%s", "baseline": %s, "ratio": %s}\n' \
+			"$1" "$2" "$3" "$4" "$ratio" >>"$OUT/results.jsonl"
+	else
+		printf '%-28s %12s %-6s\n' "$1" "$2" "$3"
+		printf '{"name": "%s", "value": %s, "unit": "%s"}\n' "$1" "$2" "$3" >>"$OUT/results.jsonl"
+	fi
+}
+
+cfg() { # name app memory
+	printf 'name = "%s"\nkernel = "%s/%s.elf"\nmemory = %s\ncmdline = "name=%s"\n' \
+		"$1" "$G" "$2" "$3" "$1" >"$W/$1.cfg"
+	echo "$W/$1.cfg"
+}
+
+# 1. Null hypercall against the bare exit.
+"$BH" --log-dir "$W/log" --domain "$(cfg bench bench 8)" 2>/dev/null
+line=$(grep '^bench: null_hypercall_ns' "$W/log/guest-bench.log")
+set -- $line
+record null_hypercall "$3" ns "$5"
+
+# 2. Domain create to its first console line (median of 10).
+args=()
+for i in $(seq 1 10); do args+=(--domain "$(cfg "hello$i" hello 8)"); done
+for i in $(seq 1 10); do
+	"$BH" --log-dir "$W/log" --domain "$W/hello$i.cfg" 2>&1 |
+		sed -n 's/.*first console line \([0-9]*\) us after create.*/\1/p'
+done | sort -n >"$W/first"
+median=$(sed -n 5p "$W/first")
+record create_to_first_console "$(awk -v u="$median" 'BEGIN { printf "%.3f", u / 1000 }')" ms
+
+# 3. Host memory per idle domain beyond its guest RAM: bulkhead's own
+# anonymous memory plus what the kernel holds for it (slab, stacks, page
+# tables, vmalloc: KVM's VM and vCPU state), over 100 idle domains.
+N=100
+kmem() { awk '/^(SUnreclaim|KernelStack|PageTables|SecPageTables|VmallocUsed):/ { s += $2 } END { print s }' /proc/meminfo; }
+args=()
+for i in $(seq 1 $N); do args+=(--domain "$(cfg "idle$i" idle 2)"); done
+before=$(kmem)
+"$BH" --log-dir "$W/log" "${args[@]}" 2>/dev/null &
+pid=$!
+for _ in $(seq 1 600); do
+	[ "$(cat "$W"/log/guest-idle*.log 2>/dev/null | grep -c 'idle: waiting')" -ge $N ] && break
+	sleep 0.1
+done
+up=$(cat "$W"/log/guest-idle*.log 2>/dev/null | grep -c 'idle: waiting')
+sleep 0.5
+after=$(kmem)
+anon=$(awk '/^RssAnon/ { print $2 }' /proc/$pid/status)
+kill -TERM $pid
+wait $pid || true
+[ "$up" -eq $N ] || { echo "only $up of $N idle domains came up"; exit 1; }
+per=$(awk -v a="$after" -v b="$before" -v u="$anon" -v n=$N 'BEGIN { printf "%.0f", (a - b + u) / n }')
+record idle_domain_host_memory "$per" KiB
+record idle_domains_at_once "$N" domains
+echo "(results in $OUT/results.jsonl)"
