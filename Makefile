@@ -133,7 +133,7 @@ test-integration: all
 	@tests/integration/run.sh $(B)
 
 run: all
-	$(B)/bin/bulkhead --console --log-dir build/run \
+	$(B)/bin/bulkhead --console --log-dir build/run/log \
 		$(addprefix --domain ,$(sort $(wildcard examples/workstation/*.cfg)))
 
 bench: all

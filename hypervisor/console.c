@@ -9,11 +9,33 @@
 #include "domain.h"
 #include "log.h"
 
+/* mkdir -p: the log directory may be new, and so may its parents. */
+static int make_dirs(const char *dir)
+{
+	char path[4096];
+	size_t i, n = strlen(dir);
+
+	if (n >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != 0)
+			continue;
+		path[i] = 0;
+		if (mkdir(path, 0750) && errno != EEXIST)
+			return -1;
+		path[i] = dir[i];
+	}
+	return 0;
+}
+
 int console_open(struct domain *d, char *err, size_t errlen)
 {
 	char path[4096];
 
-	if (mkdir(bh_settings.log_dir, 0750) && errno != EEXIST) {
+	if (make_dirs(bh_settings.log_dir)) {
 		snprintf(err, errlen, "cannot create log directory %s: %s",
 			 bh_settings.log_dir, strerror(errno));
 		return -1;
