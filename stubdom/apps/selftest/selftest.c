@@ -74,6 +74,22 @@ static void test_memory_map(void)
 	      "memory-map", "rc %ld, %u entries", rc, mm.nr_entries);
 }
 
+/* The PVH module list: report the ramdisk so the host can compare it with the file. */
+static void test_modules(void)
+{
+	const struct hvm_modlist_entry *m = (const void *)(uintptr_t)start_info->modlist_paddr;
+	char head[17];
+	unsigned int i;
+
+	printk("selftest: %u modules\n", start_info->nr_modules);
+	for (i = 0; i < start_info->nr_modules; i++) {
+		memcpy(head, (const void *)(uintptr_t)m[i].paddr, 16);
+		head[m[i].size < 16 ? m[i].size : 16] = 0;
+		printk("selftest: module %u at %lx: %lu bytes, starts \"%s\"\n", i, m[i].paddr,
+		       m[i].size, head);
+	}
+}
+
 static void test_time(void)
 {
 	uint64_t t0 = now_ns(), t1, wall = wallclock_ns();
@@ -199,6 +215,7 @@ int app_main(const char *cmdline)
 
 	test_discovery();
 	test_memory_map();
+	test_modules();
 	test_time();
 	for (r = 0; r < rounds && !failures; r++) {
 		test_timer_block();
