@@ -179,6 +179,9 @@ static long evtchn_close(struct vcpu *v, evtchn_port_t port)
 		e->virq_port[ch->vcpu][ch->virq] = 0;
 		break;
 	}
+	/* A closed port must not come back pending when it is bound again. */
+	__atomic_fetch_and(&atomic_load(&v->d->shared_info)->evtchn_pending[port / BITS_PER_WORD],
+			   ~(1ull << (port % BITS_PER_WORD)), __ATOMIC_SEQ_CST);
 	memset(ch, 0, sizeof(*ch));
 out:
 	pthread_mutex_unlock(&e->lock);

@@ -2,19 +2,29 @@
 #include <stdint.h>
 #include "console.h"
 #include "hypercall.h"
+#include "vcpu.h"
 
 long do_console_io(struct vcpu *v, const uint64_t a[5])
 {
-	uint64_t cmd = a[0], count = a[1], buf = a[2];
+	/* Xen's prototype takes int cmd and unsigned int count. */
+	uint32_t cmd = (uint32_t)a[0], count = (uint32_t)a[1];
+	uint64_t buf = a[2];
 	char chunk[512];
 
 	if (cmd != CONSOLEIO_write)
 		return -XEN_ENOSYS;
-	/* Copy in chunks; a fault part-way keeps what came before, as in Xen. */
+	/*
+	 * Copy in chunks; a fault part-way keeps what came before, as in Xen.
+	 * A long write stops when the domain is being stopped, so that a
+	 * guest cannot hold its vCPU thread (and a destroy) for seconds.
+	 */
 	while (count) {
 		size_t n = count < sizeof(chunk) ? count : sizeof(chunk);
-		int rc = guest_copy_from(v, chunk, buf, n);
+		int rc;
 
+		if (vcpu_should_stop(v))
+			return -XEN_EAGAIN;
+		rc = guest_copy_from(v, chunk, buf, n);
 		if (rc)
 			return rc;
 		console_put(v->d, chunk, n);

@@ -82,8 +82,12 @@ static long register_vcpu_info(struct vcpu *t, uint64_t arg, struct vcpu *v)
 
 	if (rc)
 		return rc;
+	/* Aligned, as Xen requires since XSA-327: bulkhead does atomics on it. */
 	if (r.rsvd || r.offset > GUEST_PAGE_SIZE - sizeof(struct vcpu_info) ||
-	    r.mfn > UINT64_MAX / GUEST_PAGE_SIZE)
+	    (r.offset & (_Alignof(struct vcpu_info) - 1)) || r.mfn > UINT64_MAX / GUEST_PAGE_SIZE)
+		return -XEN_EINVAL;
+	/* Only for itself, or for a vCPU that is not running (as Xen). */
+	if (t != v && atomic_load(&t->online))
 		return -XEN_EINVAL;
 	to = gpa_to_host(&d->ram, r.mfn * GUEST_PAGE_SIZE + r.offset, sizeof(*to));
 	if (!to)

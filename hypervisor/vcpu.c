@@ -126,6 +126,18 @@ static int vcpu_set_cpuid(struct vcpu *v)
 	return rc;
 }
 
+void vcpu_init_locks(struct vcpu *v)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&v->lock, NULL);
+	pthread_mutex_init(&v->time_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&v->wake, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
 int vcpu_create(struct domain *d, unsigned int id, char *err, size_t errlen)
 {
 	struct vcpu *v = &d->vcpu[id];
@@ -134,9 +146,7 @@ int vcpu_create(struct domain *d, unsigned int id, char *err, size_t errlen)
 		return -1;
 	v->d = d;
 	v->id = id;
-	pthread_mutex_init(&v->lock, NULL);
-	pthread_mutex_init(&v->time_lock, NULL);
-	pthread_cond_init(&v->wake, NULL);
+	vcpu_init_locks(v);
 	v->fd = ioctl(d->vm_fd, KVM_CREATE_VCPU, id);
 	if (v->fd < 0) {
 		snprintf(err, errlen, "KVM_CREATE_VCPU %u: %s", id, strerror(errno));
@@ -408,21 +418,29 @@ static void *vcpu_thread(void *arg)
 int vcpu_start_thread(struct vcpu *v)
 {
 	sigset_t all, old;
-	int rc;
+	int rc = 0;
 
+	pthread_mutex_lock(&v->lock);
 	if (v->thread_started)
-		return 0;
+		goto out;
+	if (atomic_load(&v->d->state) == DOMAIN_DYING) {
+		rc = EBUSY;
+		goto out;
+	}
 	/* The thread starts with every signal blocked but the kick. */
 	sigfillset(&all);
 	sigdelset(&all, KICK_SIGNAL);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!rc)
+		v->thread_started = true;
+out:
+	pthread_mutex_unlock(&v->lock);
 	if (rc) {
 		errno = rc;
 		return -1;
 	}
-	v->thread_started = true;
 	return 0;
 }
 
@@ -430,9 +448,9 @@ void vcpu_kick(struct vcpu *v)
 {
 	pthread_mutex_lock(&v->lock);
 	pthread_cond_broadcast(&v->wake);
-	pthread_mutex_unlock(&v->lock);
 	if (v->thread_started)
 		pthread_kill(v->thread, KICK_SIGNAL);
+	pthread_mutex_unlock(&v->lock);
 }
 
 /* For the debug log: where a vCPU was when its domain went away. */
@@ -450,7 +468,14 @@ static void vcpu_log_state(struct vcpu *v)
 
 void vcpu_destroy(struct vcpu *v)
 {
-	if (v->thread_started) {
+	bool started = false;
+
+	if (v->d) {
+		pthread_mutex_lock(&v->lock);
+		started = v->thread_started;
+		pthread_mutex_unlock(&v->lock);
+	}
+	if (started) {
 		vcpu_kick(v);
 		pthread_join(v->thread, NULL);
 		v->thread_started = false;

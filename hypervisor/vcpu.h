@@ -13,13 +13,24 @@
 
 #include "domain.h"
 
+/*
+ * Initialise v's locks. v->wake waits against CLOCK_MONOTONIC, the clock of
+ * system time, so that timed waits (SCHEDOP_poll) sleep until the guest's
+ * deadline.
+ */
+void vcpu_init_locks(struct vcpu *v);
+
 /* Create the KVM vCPU, map its kvm_run, and set CPUID. Builder only. */
 int vcpu_create(struct domain *d, unsigned int id, char *err, size_t errlen);
 
 /* Set vCPU 0 to the PVH entry state: 32-bit flat protected mode, %ebx = start info. */
 int vcpu_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t start_info);
 
-/* Start v's thread (once); it runs while the vCPU is online. */
+/*
+ * Start v's thread, once; it runs while the vCPU is online. Any thread;
+ * refused (-1, EBUSY) once the domain is dying, so that domain_destroy
+ * joins every thread there is.
+ */
 int vcpu_start_thread(struct vcpu *v);
 
 /* Make v leave KVM_RUN or a wait and look at its state again. Any thread. */
