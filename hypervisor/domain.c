@@ -24,6 +24,9 @@
 #define KVM_TSS_GPA 0xfffbd000ull
 
 struct bh_settings bh_settings = { .log_dir = "/var/log/bulkhead" };
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct domain *registry;
 int kvm_fd = -1;
 int domain_event_fd = -1;
 
@@ -91,6 +94,55 @@ const char *shutdown_reason_name(int reason)
 	case SHUTDOWN_soft_reset: return "soft_reset";
 	}
 	return "?";
+}
+
+struct domain *domain_get(domid_t id)
+{
+	struct domain *d;
+
+	pthread_mutex_lock(&registry_lock);
+	for (d = registry; d; d = d->reg_next)
+		if (d->id == id && atomic_load(&d->state) != DOMAIN_DYING)
+			break;
+	if (d)
+		atomic_fetch_add(&d->refcnt, 1);
+	pthread_mutex_unlock(&registry_lock);
+	return d;
+}
+
+void domain_hold(struct domain *d)
+{
+	atomic_fetch_add(&d->refcnt, 1);
+}
+
+static void domain_free(struct domain *d);
+
+void domain_put(struct domain *d)
+{
+	if (atomic_fetch_sub(&d->refcnt, 1) == 1)
+		domain_free(d);
+}
+
+static void registry_add(struct domain *d)
+{
+	pthread_mutex_lock(&registry_lock);
+	d->reg_next = registry;
+	registry = d;
+	pthread_mutex_unlock(&registry_lock);
+}
+
+static void registry_remove(struct domain *d)
+{
+	struct domain **pp;
+
+	pthread_mutex_lock(&registry_lock);
+	for (pp = &registry; *pp; pp = &(*pp)->reg_next) {
+		if (*pp == d) {
+			*pp = d->reg_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
 }
 
 static void domain_kick_all(struct domain *d)
@@ -220,6 +272,7 @@ struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 	snprintf(d->name, sizeof(d->name), "%s", cfg->name);
 	snprintf(d->cfg_path, sizeof(d->cfg_path), "%s", cfg_path);
 	d->vm_fd = d->mem_fd = -1;
+	atomic_store(&d->refcnt, 1);
 	for (i = 0; i < BH_MAX_VCPUS; i++)
 		d->vcpu[i].fd = d->vcpu[i].timer_fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
@@ -239,7 +292,7 @@ struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 
 	if (vm_setup(d, why, sizeof(why)))
 		goto fail;
-	if (evtchn_domain_init(d, EVTCHN_DEFAULT_MAX_PORTS)) {
+	if (evtchn_domain_init(d, cfg->max_event_channels)) {
 		snprintf(why, sizeof(why), "out of memory");
 		goto fail;
 	}
@@ -260,6 +313,7 @@ struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 		vcpu_time_update(&d->vcpu[i]);
 	atomic_store(&d->vcpu[0].online, true);
 	atomic_store(&d->state, DOMAIN_RUNNING);
+	registry_add(d);
 	if (vcpu_start_thread(&d->vcpu[0])) {
 		snprintf(why, sizeof(why), "starting vcpu0: %s", strerror(errno));
 		goto fail;
@@ -275,13 +329,25 @@ void domain_destroy(struct domain *d)
 {
 	unsigned int i;
 
+	registry_remove(d);
 	pthread_mutex_lock(&d->lock);
 	atomic_store(&d->state, DOMAIN_DYING);
 	pthread_mutex_unlock(&d->lock);
 	for (i = 0; i < BH_MAX_VCPUS; i++)
 		vcpu_destroy(&d->vcpu[i]);
-	evtchn_domain_fini(d);
+	evtchn_close_all(d);
 	console_close(d);
+	domain_put(d);
+}
+
+/* The last reference is gone: nobody can reach the domain any more. */
+static void domain_free(struct domain *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < BH_MAX_VCPUS; i++)
+		vcpu_fini_locks(&d->vcpu[i]);
+	evtchn_domain_fini(d);
 	if (d->ram.base)
 		munmap(d->ram.base, d->ram.size);
 	if (d->mem_fd >= 0)

@@ -138,7 +138,9 @@ struct domain {
 	uint64_t created_ns;
 	uint64_t first_console_ns; /* 0 until the first console line */
 
-	struct domain *next;
+	atomic_int refcnt;      /* domain_get/domain_put; freed at zero */
+	struct domain *next;     /* main.c's list, main thread only */
+	struct domain *reg_next; /* the registry, under its lock */
 };
 
 /* Settings that apply to every domain, from bulkhead's command line. */
@@ -160,8 +162,21 @@ int kvm_init(char *err, size_t errlen);
 struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 			     domid_t id, char *err, size_t errlen);
 
-/* Stop every vCPU thread and free everything. Main thread only. */
+/*
+ * Tear a domain down: take it out of the registry, stop every vCPU thread,
+ * close its event channels (peers see them close). Main thread only. The
+ * memory goes when the last reference is dropped.
+ */
 void domain_destroy(struct domain *d);
+
+/*
+ * The registry: any thread may look a live domain up by id. domain_get
+ * returns it with a reference held (NULL if there is none, or it is
+ * dying); domain_put drops one.
+ */
+struct domain *domain_get(domid_t id);
+void domain_hold(struct domain *d);
+void domain_put(struct domain *d);
 
 /* The guest asked to shut down (SCHEDOP_shutdown). Any vCPU thread. */
 void domain_shutdown(struct domain *d, int reason);

@@ -1,13 +1,14 @@
 /*
- * Event channels, 2-level ABI (xen/event_channel.h).
+ * Event channels, 2-level ABI (xen/event_channel.h): unbound and
+ * interdomain channels, VIRQs, IPIs. Pending and mask bits live in
+ * shared_info, the selector in vcpu_info.
  *
- * This is the core that timers need now: the port table, pending and mask
- * bits in shared_info, the selector in vcpu_info, the upcall, VIRQ binding,
- * unmask and close. Interdomain channels and IPIs build on it (issue 3).
- *
- * Locking: evtchn_domain.lock guards the port table. Pending, mask and
- * selector bits live in guest memory and are changed with atomic bit
- * operations only, because the guest changes them concurrently.
+ * Locking: evtchn_domain.lock guards a domain's port table. An operation on
+ * two domains takes both locks, the smaller domain id first (the same
+ * domain once). Pending, mask and selector bits live in guest memory and
+ * are changed with atomic bit operations only, because the guest changes
+ * them concurrently. An interdomain port holds a reference on its peer,
+ * dropped when the channel closes from either end.
  */
 #ifndef BH_EVTCHN_H
 #define BH_EVTCHN_H
@@ -25,13 +26,21 @@
 
 enum evtchn_state {
 	ECS_FREE = EVTCHNSTAT_closed,
+	ECS_UNBOUND = EVTCHNSTAT_unbound,
+	ECS_INTERDOMAIN = EVTCHNSTAT_interdomain,
 	ECS_VIRQ = EVTCHNSTAT_virq,
+	ECS_IPI = EVTCHNSTAT_ipi,
 };
+
+struct domain;
 
 struct evtchn {
 	uint8_t state;
-	uint8_t vcpu;   /* notified vCPU */
-	uint16_t virq;
+	uint8_t vcpu;              /* notified vCPU */
+	uint16_t virq;             /* ECS_VIRQ */
+	domid_t remote_dom;        /* ECS_UNBOUND: who may bind; ECS_INTERDOMAIN: the peer */
+	evtchn_port_t remote_port; /* ECS_INTERDOMAIN */
+	struct domain *remote;     /* ECS_INTERDOMAIN, with a reference */
 };
 
 struct evtchn_domain {
@@ -39,13 +48,17 @@ struct evtchn_domain {
 	unsigned int max_ports;    /* ports [0, max_ports); port 0 is never allocated */
 	struct evtchn *port;       /* max_ports entries */
 	uint32_t virq_port[XLCFG_VCPUS_MAX][NR_VIRQS]; /* [vcpu][virq] → port, 0 = unbound */
+	uint64_t sends;            /* statistics, under lock */
 };
 
-struct domain;
 struct vcpu;
 
-int evtchn_domain_init(struct domain *d, unsigned int max_ports);
+/* Ports usable: [1, max_event_channels], capped by the 2-level ABI. */
+int evtchn_domain_init(struct domain *d, unsigned int max_event_channels);
 void evtchn_domain_fini(struct domain *d);
+
+/* Close every port of a dying domain; its peers' ends become unbound. */
+void evtchn_close_all(struct domain *d);
 
 /* EVTCHNOP_* dispatch from hypercall.c. */
 long do_event_channel_op(struct vcpu *v, uint64_t cmd, uint64_t arg);

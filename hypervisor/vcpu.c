@@ -489,9 +489,13 @@ void vcpu_destroy(struct vcpu *v)
 		close(v->timer_fd);
 	v->run = NULL;
 	v->fd = v->timer_fd = -1;
-	if (v->d) {
-		pthread_mutex_destroy(&v->lock);
-		pthread_mutex_destroy(&v->time_lock);
-		pthread_cond_destroy(&v->wake);
-	}
+}
+
+void vcpu_fini_locks(struct vcpu *v)
+{
+	if (!v->d)
+		return;
+	pthread_mutex_destroy(&v->lock);
+	pthread_mutex_destroy(&v->time_lock);
+	pthread_cond_destroy(&v->wake);
 }

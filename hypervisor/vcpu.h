@@ -36,8 +36,13 @@ int vcpu_start_thread(struct vcpu *v);
 /* Make v leave KVM_RUN or a wait and look at its state again. Any thread. */
 void vcpu_kick(struct vcpu *v);
 
-/* Join the thread (after the domain is DYING) and free KVM resources. */
+/*
+ * Join the thread (after the domain is DYING) and free KVM resources. The
+ * locks stay until vcpu_fini_locks, when the domain's last reference goes:
+ * a peer may still wake the vCPU until its channels are closed.
+ */
 void vcpu_destroy(struct vcpu *v);
+void vcpu_fini_locks(struct vcpu *v);
 
 /* True when v must stop running guest code: domain not running, or v down. */
 static inline bool vcpu_should_stop(struct vcpu *v)

@@ -34,7 +34,7 @@ struct value {
 enum key_id {
 	K_NAME, K_KERNEL, K_RAMDISK, K_CMDLINE, K_EXTRA, K_MEMORY, K_VCPUS,
 	K_ON_POWEROFF, K_ON_REBOOT, K_ON_CRASH, K_ON_WATCHDOG, K_SECLABEL,
-	K_TYPE, K_COUNT
+	K_TYPE, K_MAX_EVTCHNS, K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
@@ -43,7 +43,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_VCPUS] = "vcpus", [K_ON_POWEROFF] = "on_poweroff",
 	[K_ON_REBOOT] = "on_reboot", [K_ON_CRASH] = "on_crash",
 	[K_ON_WATCHDOG] = "on_watchdog", [K_SECLABEL] = "seclabel",
-	[K_TYPE] = "type",
+	[K_TYPE] = "type", [K_MAX_EVTCHNS] = "max_event_channels",
 };
 
 struct parser {
@@ -68,7 +68,7 @@ static const char *const unsupported_keys[] = {
 	"cpu_weight", "cap", "maxmem", "vnuma", "on_soft_reset", "bootloader",
 	"bootloader_args", "root", "device_tree", "init_seclabel",
 	"max_grant_frames", "max_maptrack_frames", "max_grant_version",
-	"max_event_channels", "nomigrate", "driver_domain", "e820_host",
+	"nomigrate", "driver_domain", "e820_host",
 	"claim_mode", "disk", "vif", "vtpm", "vfb", "vkb", "vdispl", "vsnd",
 	"channel", "p9", "pvcalls", "virtio", "usbctrl", "usbdev", "pci",
 	"pci_permissive", "pci_msitranslate", "pci_seize", "pci_power_mgmt",
@@ -419,7 +419,8 @@ static const char *kind_name(enum val_kind k)
 static int apply(const struct parser *ps, const struct value *v,
 		 struct xlcfg *cfg)
 {
-	enum val_kind kind = ps->key == K_MEMORY || ps->key == K_VCPUS ?
+	enum val_kind kind = ps->key == K_MEMORY || ps->key == K_VCPUS ||
+			     ps->key == K_MAX_EVTCHNS ?
 			     VAL_NUMBER : VAL_STRING;
 	enum xlcfg_action *actions[] = {
 		&cfg->on_poweroff, &cfg->on_reboot, &cfg->on_crash,
@@ -457,6 +458,11 @@ static int apply(const struct parser *ps, const struct value *v,
 		return set_seclabel(ps, v, cfg);
 	case K_TYPE:
 		return set_type(ps, v);
+	case K_MAX_EVTCHNS:
+		if (set_range(ps, v, 1, XLCFG_EVTCHNS_MAX, &n))
+			return -1;
+		cfg->max_event_channels = (unsigned int)n;
+		return 0;
 	case K_COUNT:
 		break;
 	}
@@ -528,6 +534,7 @@ static void set_defaults(struct xlcfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->memory_mib = 32;
 	cfg->vcpus = 1;
+	cfg->max_event_channels = XLCFG_EVTCHNS_DEFAULT;
 	cfg->on_poweroff = XLCFG_ACTION_DESTROY;
 	cfg->on_reboot = XLCFG_ACTION_RESTART;
 	cfg->on_crash = XLCFG_ACTION_DESTROY;

@@ -29,6 +29,9 @@
 #define XLCFG_MEMORY_MIN_MIB 2
 #define XLCFG_MEMORY_MAX_MIB 3072 /* RAM sits below the 4 GiB MMIO hole */
 #define XLCFG_VCPUS_MAX 8
+/* Ports a domain may use (xl's max_event_channels); the ceiling is the 2-level ABI's. */
+#define XLCFG_EVTCHNS_DEFAULT 1023
+#define XLCFG_EVTCHNS_MAX 4095
 
 enum xlcfg_action {
 	XLCFG_ACTION_DESTROY = 0,
@@ -44,6 +47,7 @@ struct xlcfg {
 	char seclabel[XLCFG_LABEL_MAX]; /* "" when absent */
 	uint64_t memory_mib;     /* default 32 */
 	unsigned int vcpus;      /* default 1 */
+	unsigned int max_event_channels; /* default 1023, at most 4095 */
 	enum xlcfg_action on_poweroff; /* default destroy */
 	enum xlcfg_action on_reboot;   /* default restart */
 	enum xlcfg_action on_crash;    /* default destroy */

@@ -138,7 +138,7 @@ static int setup(void **state)
 		vcpu_init(&d->vcpu[i], i);
 	d->vcpu[0].initialised = true;
 	atomic_store(&d->vcpu[0].online, true);
-	assert_int_equal(evtchn_domain_init(d, MAX_PORTS), 0);
+	assert_int_equal(evtchn_domain_init(d, MAX_PORTS - 1), 0); /* ports 1..MAX_PORTS-1 */
 	assert_int_equal(console_open(d, err, sizeof(err)), 0);
 	d->bh_flags = BH_FEATURE_CPL3_HYPERCALLS;
 	atomic_store(&d->state, DOMAIN_RUNNING);
@@ -1174,7 +1174,8 @@ static void test_evtchn_bind_virq(void **state)
 	assert_int_equal(bind_virq_hc(NR_VIRQS, 0, NULL), -XEN_EINVAL);
 	assert_int_equal(bind_virq_hc(UINT32_MAX, 0, NULL), -XEN_EINVAL);
 	assert_int_equal(bind_virq_hc(VIRQ_DEBUG, 0, NULL), -XEN_EINVAL);
-	assert_int_equal(bind_virq_hc(VIRQ_CONSOLE, 0, NULL), -XEN_EINVAL);
+	assert_int_equal(bind_virq_hc(VIRQ_CONSOLE, 1, NULL), -XEN_EINVAL); /* global: vCPU 0 */
+	assert_int_equal(bind_virq_hc(VIRQ_DOM_EXC, 0, NULL), -XEN_EPERM);  /* control side only */
 	assert_int_equal(bind_virq_hc(VIRQ_TIMER, 2, NULL), -XEN_ENOENT);
 	assert_int_equal(bind_virq_hc(VIRQ_TIMER, BH_MAX_VCPUS, NULL), -XEN_ENOENT);
 	assert_int_equal(bind_virq_hc(VIRQ_TIMER, UINT32_MAX, NULL), -XEN_ENOENT);
@@ -1230,8 +1231,9 @@ static void test_evtchn_port_ranges(void **state)
 			 -XEN_EFAULT);
 	assert_int_equal(hc(__HYPERVISOR_event_channel_op, EVTCHNOP_status, UINT64_MAX, 0),
 			 -XEN_EFAULT);
-	assert_int_equal(hc(__HYPERVISOR_event_channel_op, EVTCHNOP_send, ARG, 0), -XEN_ENOSYS);
-	assert_int_equal(hc(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, ARG, 0),
+	/* No physical IRQs, and only the 2-level ABI. */
+	assert_int_equal(hc(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_pirq, ARG, 0), -XEN_ENOSYS);
+	assert_int_equal(hc(__HYPERVISOR_event_channel_op, EVTCHNOP_init_control, ARG, 0),
 			 -XEN_ENOSYS);
 	assert_int_equal(hc(__HYPERVISOR_event_channel_op, UINT64_MAX, ARG, 0), -XEN_ENOSYS);
 }
@@ -1297,9 +1299,9 @@ static void test_evtchn_exhaust_ports(void **state)
 	evtchn_port_t port;
 
 	(void)state;
-	/* Two ports: port 0 is reserved, so only one VIRQ fits. */
+	/* One usable port (port 0 is reserved), so only one VIRQ fits. */
 	evtchn_domain_fini(d);
-	assert_int_equal(evtchn_domain_init(d, 2), 0);
+	assert_int_equal(evtchn_domain_init(d, 1), 0);
 	assert_int_equal(bind_virq_hc(VIRQ_TIMER, 0, &port), 0);
 	assert_int_equal(port, 1);
 	assert_int_equal(bind_virq_hc(VIRQ_TIMER, 1, NULL), -XEN_ENOSPC);
