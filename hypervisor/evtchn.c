@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include <bulkhead/abi.h>
+
 #include "hypercall.h"
 #include "vcpu.h"
 
@@ -78,6 +80,15 @@ void vcpu_mark_events_pending(struct vcpu *v)
 	if (!__atomic_exchange_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST)) {
 		vector = v->upcall_vector ? v->upcall_vector
 					  : atomic_load(&v->d->callback_vector);
+		/*
+		 * A kernel that runs at CPL3 masks upcalls as Xen's PV kernels
+		 * do, with evtchn_upcall_mask, and looks at pending itself when
+		 * it unmasks: no vector while masked, which spares an interrupt
+		 * entry that PVM hosts emulate (docs/abi.md).
+		 */
+		if (vector && (v->d->bh_flags & BH_FEATURE_CPL3_HYPERCALLS) &&
+		    __atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_SEQ_CST))
+			vector = 0;
 		if (vector) {
 			/* A fixed, edge MSI to this vCPU's local APIC (APIC ID = vCPU id). */
 			struct kvm_msi msi = {

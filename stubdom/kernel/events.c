@@ -3,6 +3,7 @@
  * in vcpu_info and the pending and mask words in shared_info, and calls the
  * handler bound to each port.
  */
+#include <xen/errno.h>
 #include <xen/event_channel.h>
 
 #include <bk/hypercall.h>
@@ -46,6 +47,25 @@ void evtchn_init(void)
 	evtchn_unmask(c->timer_port);
 }
 
+static void port_forget(evtchn_port_t port)
+{
+	unsigned int c;
+
+	for (c = 0; c < BK_MAX_CPUS; c++)
+		__atomic_fetch_and(&cpu_ports[c][port / BITS], ~(1ull << (port % BITS)),
+				   __ATOMIC_SEQ_CST);
+}
+
+/* Record that `port` notifies `cpu`, so only that CPU handles it. */
+static int port_to_cpu(evtchn_port_t port, unsigned int cpu)
+{
+	if (port >= NR_PORTS || cpu >= BK_MAX_CPUS)
+		return -XEN_ENOSPC;
+	port_forget(port);
+	__atomic_fetch_or(&cpu_ports[cpu][port / BITS], 1ull << (port % BITS), __ATOMIC_SEQ_CST);
+	return 0;
+}
+
 int evtchn_bind_virq(unsigned int virq, unsigned int cpu, evtchn_port_t *port)
 {
 	struct evtchn_bind_virq op = { .virq = virq, .vcpu = cpu };
@@ -53,12 +73,58 @@ int evtchn_bind_virq(unsigned int virq, unsigned int cpu, evtchn_port_t *port)
 
 	if (rc)
 		return (int)rc;
-	if (op.port >= NR_PORTS || cpu >= BK_MAX_CPUS)
+	if (port_to_cpu(op.port, cpu))
 		panic("VIRQ %u bound to port %u on cpu %u: out of range", virq, op.port, cpu);
-	__atomic_fetch_or(&cpu_ports[cpu][op.port / BITS], 1ull << (op.port % BITS),
-			  __ATOMIC_SEQ_CST);
 	*port = op.port;
 	return 0;
+}
+
+int evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port)
+{
+	struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = remote };
+	long rc = HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &op);
+
+	if (rc)
+		return (int)rc;
+	*port = op.port;
+	return port_to_cpu(op.port, 0);
+}
+
+int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, evtchn_port_t *port)
+{
+	struct evtchn_bind_interdomain op = { .remote_dom = remote, .remote_port = remote_port };
+	long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &op);
+
+	if (rc)
+		return (int)rc;
+	*port = op.local_port;
+	return port_to_cpu(op.local_port, 0);
+}
+
+int evtchn_send(evtchn_port_t port)
+{
+	struct evtchn_send op = { .port = port };
+
+	return (int)HYPERVISOR_event_channel_op(EVTCHNOP_send, &op);
+}
+
+int evtchn_close(evtchn_port_t port)
+{
+	struct evtchn_close op = { .port = port };
+	int rc = (int)HYPERVISOR_event_channel_op(EVTCHNOP_close, &op);
+
+	if (!rc && port < NR_PORTS) {
+		evtchn_set_handler(port, NULL, NULL);
+		port_forget(port);
+	}
+	return rc;
+}
+
+int evtchn_status(evtchn_port_t port, struct evtchn_status *st)
+{
+	st->dom = DOMID_SELF;
+	st->port = port;
+	return (int)HYPERVISOR_event_channel_op(EVTCHNOP_status, st);
 }
 
 void evtchn_set_handler(evtchn_port_t port, evtchn_handler_t fn, void *arg)

@@ -16,7 +16,11 @@ uint64_t now_ns(void)
 		ver = t->version;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		tsc = rdtsc();
-		delta = tsc - t->tsc_timestamp;
+		/*
+		 * bulkhead stamped tsc_timestamp on another host CPU; a TSC a
+		 * few cycles behind it must read as "no time yet", not as 2^64.
+		 */
+		delta = (int64_t)(tsc - t->tsc_timestamp) > 0 ? tsc - t->tsc_timestamp : 0;
 		if (t->tsc_shift < 0)
 			delta >>= -t->tsc_shift;
 		else
@@ -46,6 +50,29 @@ uint64_t wallclock_ns(void)
 void block(void)
 {
 	HYPERVISOR_sched_op(SCHEDOP_block, 0);
+}
+
+bool wait_event(volatile uint64_t *counter, uint64_t seen, uint64_t deadline)
+{
+	unsigned long flags;
+	bool ok;
+
+	if (deadline) {
+		struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline };
+
+		HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, this_cpu()->id, &t);
+	}
+	/* Masked, so that block returns at once for an event that came in between. */
+	flags = local_irq_save();
+	for (;;) {
+		evtchn_poll();
+		if (*counter != seen || (deadline && now_ns() >= deadline))
+			break;
+		block();
+	}
+	ok = *counter != seen;
+	local_irq_restore(flags);
+	return ok;
 }
 
 void sleep_until(uint64_t deadline)

@@ -90,6 +90,30 @@ static void test_modules(void)
 	}
 }
 
+/*
+ * pvclock never runs backwards or leaps, across yields (which may move the
+ * vCPU to another host CPU) and across bulkhead's refreshes (block).
+ */
+static bool time_monotonic(unsigned int samples)
+{
+	uint64_t prev = now_ns(), t;
+	unsigned int i;
+
+	for (i = 0; i < samples; i++) {
+		if (i % 16 == 0)
+			HYPERVISOR_sched_op(SCHEDOP_yield, 0);
+		if (i % 64 == 0)
+			sleep_until(now_ns() + 100000);
+		t = now_ns();
+		if (t < prev || t - prev > 1000 * MS) {
+			printk("selftest: time went from %lu to %lu\n", prev, t);
+			return false;
+		}
+		prev = t;
+	}
+	return true;
+}
+
 static void test_time(void)
 {
 	uint64_t t0 = now_ns(), t1, wall = wallclock_ns();
@@ -99,6 +123,7 @@ static void test_time(void)
 		;
 	t1 = now_ns();
 	check(t1 > t0, "time-advances", "%lu then %lu", t0, t1);
+	check(time_monotonic(1000), "time-monotonic", "see above");
 	/* The host compares this with its own clock. */
 	printk("selftest: wallclock %lu.%09lu\n", (uint64_t)(wall / 1000000000u), (uint64_t)(wall % 1000000000u));
 	check(wall / 1000000000u > 1600000000u, "wallclock-plausible", "%lu s", (uint64_t)(wall / 1000000000u));
@@ -179,7 +204,8 @@ static void ap_test(unsigned int cpu)
 
 	sleep_until(t0 + 5 * MS);
 	wait_timer_event(c, events, t0 + 5000 * MS);
-	ap_done[cpu] = (c->id == cpu && now_ns() >= t0 + 5 * MS && c->timer_events > events) ? 1 : -1;
+	ap_done[cpu] = (c->id == cpu && now_ns() >= t0 + 5 * MS && c->timer_events > events &&
+			time_monotonic(300)) ? 1 : -1;
 }
 
 static void test_smp(void)

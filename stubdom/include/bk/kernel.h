@@ -109,6 +109,18 @@ void evtchn_init(void);
 int evtchn_bind_virq(unsigned int virq, unsigned int cpu, evtchn_port_t *port);
 void evtchn_set_handler(evtchn_port_t port, evtchn_handler_t fn, void *arg);
 void evtchn_unmask(evtchn_port_t port);
+/* Interdomain channels; new ports notify CPU 0. Each returns 0 or -errno. */
+int evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port);
+int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, evtchn_port_t *port);
+int evtchn_send(evtchn_port_t port);
+int evtchn_close(evtchn_port_t port);
+int evtchn_status(evtchn_port_t port, struct evtchn_status *st);
+/*
+ * Wait until *counter differs from `seen` (an event handler moved it) or
+ * system time `deadline` passes (0: no limit), handling events and
+ * blocking in between. True if the counter moved.
+ */
+bool wait_event(volatile uint64_t *counter, uint64_t seen, uint64_t deadline);
 /* Handle every pending event now, as the upcall would. */
 void evtchn_poll(void);
 void evtchn_do_upcall(void);
