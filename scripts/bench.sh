@@ -36,8 +36,17 @@ cfg() { # name app memory
 line=$(grep '^bench: null_hypercall_ns' "$W/log/guest-bench.log")
 set -- $line
 record null_hypercall "$3" ns "$5"
+bare=$5
 
-# 2. Domain create to its first console line (median of 10).
+# 2. Event-channel ping-pong between two domains (spinning on shared_info),
+#    against the same bare exit round trip.
+printf 'name = "srv"\nkernel = "%s/pingpong.elf"\nmemory = 4\ncmdline = "role=server peer=2 rounds=2000 spin=1"\n' "$G" >"$W/srv.cfg"
+printf 'name = "cli"\nkernel = "%s/pingpong.elf"\nmemory = 4\ncmdline = "role=client peer=1 port=2 rounds=2000 spin=1"\n' "$G" >"$W/cli.cfg"
+"$BH" --log-dir "$W/log" --domain "$W/srv.cfg" --domain "$W/cli.cfg" 2>/dev/null
+rtt=$(sed -n 's/^pingpong: .* median \([0-9]*\) ns.*/\1/p' "$W/log/guest-cli.log")
+record evtchn_pingpong_rtt "$rtt" ns "$bare"
+
+# 3. Domain create to its first console line (median of 10).
 args=()
 for i in $(seq 1 10); do args+=(--domain "$(cfg "hello$i" hello 8)"); done
 for i in $(seq 1 10); do
@@ -47,7 +56,7 @@ done | sort -n >"$W/first"
 median=$(sed -n 5p "$W/first")
 record create_to_first_console "$(awk -v u="$median" 'BEGIN { printf "%.3f", u / 1000 }')" ms
 
-# 3. Host memory per idle domain beyond its guest RAM: bulkhead's own
+# 4. Host memory per idle domain beyond its guest RAM: bulkhead's own
 # anonymous memory plus what the kernel holds for it (slab, stacks, page
 # tables, vmalloc: KVM's VM and vCPU state), over 100 idle domains.
 N=100
