@@ -220,6 +220,7 @@ static int vm_setup(struct domain *d, char *err, size_t errlen)
 		what = "KVM_CREATE_VM";
 		goto fail;
 	}
+	d->nr_memslots = ioctl(d->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 	what = "KVM_SET_TSS_ADDR";
 	if (ioctl(d->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_GPA) < 0)
 		goto fail;
@@ -296,6 +297,10 @@ struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 		snprintf(why, sizeof(why), "out of memory");
 		goto fail;
 	}
+	if (grant_table_init(d)) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto fail;
+	}
 	if (console_open(d, why, sizeof(why)))
 		goto fail;
 	if (builder_build(d, why, sizeof(why)))
@@ -335,6 +340,7 @@ void domain_destroy(struct domain *d)
 	pthread_mutex_unlock(&d->lock);
 	for (i = 0; i < BH_MAX_VCPUS; i++)
 		vcpu_destroy(&d->vcpu[i]);
+	grant_table_release_maps(d);
 	evtchn_close_all(d);
 	console_close(d);
 	domain_put(d);
@@ -348,6 +354,7 @@ static void domain_free(struct domain *d)
 	for (i = 0; i < BH_MAX_VCPUS; i++)
 		vcpu_fini_locks(&d->vcpu[i]);
 	evtchn_domain_fini(d);
+	grant_table_fini(d);
 	if (d->ram.base)
 		munmap(d->ram.base, d->ram.size);
 	if (d->mem_fd >= 0)

@@ -29,6 +29,7 @@
 #include <xen/hvm/params.h>
 
 #include "evtchn.h"
+#include "grant_table.h"
 #include "guest_mem.h"
 #include "xlcfg.h"
 
@@ -123,6 +124,8 @@ struct domain {
 	uint64_t shared_info_gpa; /* ~0 while private */
 
 	struct evtchn_domain evtchn;
+	struct grant_table gnttab;
+	int nr_memslots;          /* KVM's limit; slot 0 is RAM, the rest grant maps */
 
 	uint64_t hvm_param[HVM_NR_PARAMS]; /* guarded by lock */
 	atomic_uint callback_vector;     /* from HVM_PARAM_CALLBACK_IRQ, 0 = none */

@@ -65,6 +65,8 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
 		if (xatp.idx != 0)
 			return -XEN_EINVAL;
 		return map_shared_info(v, xatp.gpfn);
+	case XENMAPSPACE_grant_table:
+		return grant_table_map_frame(v->d, xatp.idx, xatp.gpfn);
 	default:
 		return -XEN_ENOSYS;
 	}

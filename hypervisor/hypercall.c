@@ -1,4 +1,5 @@
 #include "hypercall.h"
+#include "grant_table.h"
 
 #include <string.h>
 
@@ -13,6 +14,7 @@ const struct hypercall_entry hypercall_table[NR_HYPERCALLS] = {
 	[__HYPERVISOR_sched_op] = { do_sched_op, "sched_op" },
 	[__HYPERVISOR_event_channel_op] = { do_event_channel_op_hc, "event_channel_op" },
 	[__HYPERVISOR_hvm_op] = { do_hvm_op, "hvm_op" },
+	[__HYPERVISOR_grant_table_op] = { do_grant_table_op, "grant_table_op" },
 };
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t a[5], int cpl)

@@ -139,6 +139,7 @@ static int setup(void **state)
 	d->vcpu[0].initialised = true;
 	atomic_store(&d->vcpu[0].online, true);
 	assert_int_equal(evtchn_domain_init(d, MAX_PORTS - 1), 0); /* ports 1..MAX_PORTS-1 */
+	assert_int_equal(grant_table_init(d), 0);
 	assert_int_equal(console_open(d, err, sizeof(err)), 0);
 	d->bh_flags = BH_FEATURE_CPL3_HYPERCALLS;
 	atomic_store(&d->state, DOMAIN_RUNNING);
@@ -151,6 +152,7 @@ static int teardown(void **state)
 
 	(void)state;
 	console_close(d);
+	grant_table_fini(d);
 	evtchn_domain_fini(d);
 	for (i = 0; i < d->nr_vcpus; i++) {
 		close(d->vcpu[i].timer_fd);
@@ -272,7 +274,7 @@ static void test_dispatch_numbers(void **state)
 {
 	static const uint64_t unimplemented[] = {
 		__HYPERVISOR_set_trap_table, __HYPERVISOR_mmu_update, __HYPERVISOR_multicall,
-		__HYPERVISOR_grant_table_op, __HYPERVISOR_iret, __HYPERVISOR_physdev_op,
+		__HYPERVISOR_update_va_mapping, __HYPERVISOR_iret, __HYPERVISOR_physdev_op,
 		__HYPERVISOR_domctl, __HYPERVISOR_arch_0, 63,
 	};
 	static const uint64_t out_of_range[] = {
@@ -936,7 +938,13 @@ static void test_memory_add_to_physmap(void **state)
 			 -XEN_EINVAL);
 	assert_int_equal(physmap_hc(DOM_ID + 1, XENMAPSPACE_shared_info, 0, 0x40), -XEN_ESRCH);
 	assert_int_equal(physmap_hc(0, XENMAPSPACE_shared_info, 0, 0x40), -XEN_ESRCH);
-	assert_int_equal(physmap_hc(DOMID_SELF, XENMAPSPACE_grant_table, 0, 0x40), -XEN_ENOSYS);
+	/* Grant frames: v1 only (no status frames), within the table's limit. */
+	assert_int_equal(physmap_hc(DOMID_SELF, XENMAPSPACE_grant_table, 0x80000000u, 0x41), -XEN_EINVAL);
+	assert_int_equal(physmap_hc(DOMID_SELF, XENMAPSPACE_grant_table, GNTTAB_MAX_FRAMES, 0x41),
+			 -XEN_EINVAL);
+	assert_int_equal(physmap_hc(DOMID_SELF, XENMAPSPACE_grant_table, 0, UINT64_MAX), -XEN_EINVAL);
+	assert_int_equal(physmap_hc(DOMID_SELF, XENMAPSPACE_grant_table, 0, 0x41), 0);
+	assert_int_equal(d->gnttab.nr_frames, 1);
 	assert_int_equal(physmap_hc(DOMID_SELF, XENMAPSPACE_gmfn, 0, 0x40), -XEN_ENOSYS);
 	assert_int_equal(physmap_hc(DOMID_SELF, UINT32_MAX, 0, 0x40), -XEN_ENOSYS);
 	assert_int_equal(hc(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, RAM_SIZE - 8, 0),
