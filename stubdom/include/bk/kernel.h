@@ -16,6 +16,7 @@
 
 #include <xen/xen.h>
 #include <xen/event_channel.h>
+#include <xen/grant_table.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/arch-x86/hvm/start_info.h>
 
@@ -124,6 +125,20 @@ bool wait_event(volatile uint64_t *counter, uint64_t seen, uint64_t deadline);
 /* Handle every pending event now, as the upcall would. */
 void evtchn_poll(void);
 void evtchn_do_upcall(void);
+
+/* ---- grant tables (v1): BK_GNTTAB_FRAMES frames of 512 entries */
+int gnttab_init(void);
+void gnttab_grant(grant_ref_t ref, domid_t dom, uint64_t gfn, bool readonly);
+/* Take a grant back: -XEN_EBUSY while it is mapped or in a copy. */
+int gnttab_end(grant_ref_t ref);
+uint16_t gnttab_flags(grant_ref_t ref);
+/* Map another domain's grant at guest-physical gpa (outside RAM): a GNTST_* value. */
+int gnttab_map(domid_t dom, grant_ref_t ref, uint64_t gpa, bool readonly, grant_handle_t *handle);
+int gnttab_unmap(uint64_t gpa, grant_handle_t handle);
+/* GNTTABOP_copy: the hypercall's result; each op carries its own status. */
+long gnttab_copy(struct gnttab_copy *ops, unsigned int n);
+/* The first guest-physical address above RAM: where mappings can go. */
+uint64_t ram_end(void);
 
 /* ---- memory */
 void *malloc(size_t n);
