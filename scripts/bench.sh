@@ -46,7 +46,18 @@ printf 'name = "cli"\nkernel = "%s/pingpong.elf"\nmemory = 4\ncmdline = "role=cl
 rtt=$(sed -n 's/^pingpong: .* median \([0-9]*\) ns.*/\1/p' "$W/log/guest-cli.log")
 record evtchn_pingpong_rtt "$rtt" ns "$bare"
 
-# 3. Domain create to its first console line (median of 10).
+# 3. Grant copy bandwidth (one 4 KiB op, and 16 per call) against memcpy of
+#    4 KiB in the same guest, and the cost of a map plus an unmap.
+printf 'name = "sharer"\nkernel = "%s/grant.elf"\nmemory = 4\ncmdline = "role=sharer peer=2 bench=1"\n' "$G" >"$W/sh.cfg"
+printf 'name = "mapper"\nkernel = "%s/grant.elf"\nmemory = 4\ncmdline = "role=mapper peer=1 bench=1"\n' "$G" >"$W/mp.cfg"
+"$BH" --log-dir "$W/log" --domain "$W/sh.cfg" --domain "$W/mp.cfg" 2>/dev/null
+set -- $(grep '^grant-bench:' "$W/log/guest-mapper.log")
+mbs() { awk -v ns="$1" -v n="$2" 'BEGIN { printf "%.1f", n * 4096 / ns * 1000 }'; }
+record grant_copy_4k_bandwidth "$(mbs "$3" 1)" MB/s "$(mbs "$7" 1)"
+record grant_copy_batch16_bandwidth "$(mbs "$5" 16)" MB/s "$(mbs "$7" 1)"
+record grant_map_unmap "$9" ns "$bare"
+
+# 4. Domain create to its first console line (median of 10).
 args=()
 for i in $(seq 1 10); do args+=(--domain "$(cfg "hello$i" hello 8)"); done
 for i in $(seq 1 10); do
@@ -56,7 +67,7 @@ done | sort -n >"$W/first"
 median=$(sed -n 5p "$W/first")
 record create_to_first_console "$(awk -v u="$median" 'BEGIN { printf "%.3f", u / 1000 }')" ms
 
-# 4. Host memory per idle domain beyond its guest RAM: bulkhead's own
+# 5. Host memory per idle domain beyond its guest RAM: bulkhead's own
 # anonymous memory plus what the kernel holds for it (slab, stacks, page
 # tables, vmalloc: KVM's VM and vCPU state), over 100 idle domains.
 N=100

@@ -1,22 +1,20 @@
 /* The string functions the kernel and apps use, and command-line parsing. */
 #include <bk/kernel.h>
 
+/* rep stosb/movsb: fast on every CPU with ERMS, and runs natively at CPL3. */
 void *memset(void *d, int c, size_t n)
 {
-	unsigned char *p = d;
+	void *p = d;
 
-	while (n--)
-		*p++ = (unsigned char)c;
+	__asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
 	return d;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
-	unsigned char *dp = d;
-	const unsigned char *sp = s;
+	void *dp = d;
 
-	while (n--)
-		*dp++ = *sp++;
+	__asm__ volatile("rep movsb" : "+D"(dp), "+S"(s), "+c"(n) : : "memory");
 	return d;
 }
 
