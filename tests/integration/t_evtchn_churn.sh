@@ -6,6 +6,7 @@ lim=$(cfg lim evtest memory=4 max_event_channels=16 vcpus=2 'cmdline="mode=limit
 boot 60 --domain "$churn" --domain "$lim"
 [ $rc -eq 0 ] || fail "bulkhead exited $rc"
 expect_log churn "^evtest: 3 rounds of 1000 channels opened and closed, 0 errors$"
+expect_log churn "^evtest: ok reset-closed-timer$"
 expect_log churn "^evtest: PASS$"
 expect_log lim "^evtest: 15 ports allocated before -28$"
 expect_log lim "^evtest: PASS$"

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 srv=$(cfg srv pingpong memory=4 'cmdline="role=server peer=2 rounds=2000"')
 cli=$(cfg cli pingpong memory=4 'cmdline="role=client peer=1 port=2 rounds=2000"')
-bad=$(cfg bad evtest memory=4 vcpus=1 'cmdline="mode=misuse victim=1 port=2"')
+bad=$(cfg bad evtest memory=4 vcpus=2 'cmdline="mode=misuse victim=1 port=2"')
 boot 90 --domain "$srv" --domain "$cli" --domain "$bad"
 [ $rc -eq 0 ] || fail "bulkhead exited $rc"
 expect_log bad "^evtest: PASS$"

@@ -128,6 +128,36 @@ static void misuse(domid_t victim, evtchn_port_t vport)
 	ipi.vcpu = 7;
 	expect("bind-ipi-no-vcpu", op(EVTCHNOP_bind_ipi, &ipi), -XEN_ENOENT);
 	expect("bind-dom-exc", evtchn_bind_virq(VIRQ_DOM_EXC, 0, &mine), -XEN_EPERM);
+	/* An unbound port may move to another vCPU; the move shows in status. */
+	expect("alloc-for-move", evtchn_alloc_unbound(victim, &mine), 0);
+	bv.port = mine;
+	bv.vcpu = smp_nr_vcpus() - 1;
+	expect("bind-vcpu-unbound", op(EVTCHNOP_bind_vcpu, &bv), 0);
+	st.dom = DOMID_SELF;
+	st.port = mine;
+	expect("status-after-move", op(EVTCHNOP_status, &st) ?: (long)st.vcpu, smp_nr_vcpus() - 1);
+	bv.vcpu = 99;
+	expect("bind-vcpu-no-vcpu", op(EVTCHNOP_bind_vcpu, &bv), -XEN_ENOENT);
+	evtchn_close(mine);
+}
+
+/* EVTCHNOP_reset closes every port, ours included; then bind the timer again. */
+static void reset(void)
+{
+	struct evtchn_reset rs = { .dom = DOMID_SELF };
+	struct evtchn_status st;
+	evtchn_port_t a, b;
+
+	expect("reset-open-a", evtchn_alloc_unbound(DOMID_SELF, &a), 0);
+	expect("reset-open-b", evtchn_bind_interdomain(DOMID_SELF, a, &b), 0);
+	expect("reset", op(EVTCHNOP_reset, &rs), 0);
+	expect("reset-closed-a", evtchn_status(a, &st) ?: (long)st.status, EVTCHNSTAT_closed);
+	expect("reset-closed-b", evtchn_status(b, &st) ?: (long)st.status, EVTCHNSTAT_closed);
+	expect("reset-closed-timer", evtchn_status(this_cpu()->timer_port, &st) ?: (long)st.status,
+	       EVTCHNSTAT_closed);
+	rs.dom = 31000;
+	expect("reset-no-domain", op(EVTCHNOP_reset, &rs), -XEN_ESRCH);
+	evtchn_init();
 }
 
 static void watch(domid_t peer)
@@ -162,8 +192,10 @@ int app_main(const char *cmdline)
 	char mode[16] = "";
 
 	cmdline_get(cmdline, "mode", mode, sizeof(mode));
-	if (!strcmp(mode, "churn"))
+	if (!strcmp(mode, "churn")) {
 		churn(cmdline_get_u64(cmdline, "n", 1000), cmdline_get_u64(cmdline, "rounds", 3));
+		reset();
+	}
 	else if (!strcmp(mode, "limit"))
 		limit(cmdline_get_u64(cmdline, "max", 0));
 	else if (!strcmp(mode, "misuse"))

@@ -98,6 +98,8 @@ static bool excluded(uint64_t nr, uint64_t *a)
 int app_main(const char *cmdline)
 {
 	uint64_t seconds = cmdline_get_u64(cmdline, "seconds", 3);
+	/* focus=1: nearly every call goes to event channels or grant tables. */
+	bool focus = cmdline_get_u64(cmdline, "focus", 0);
 	uint64_t start = now_ns(), calls = 0, errors = 0, i;
 
 	rng = cmdline_get_u64(cmdline, "seed", 0) ^ rdtsc() ^ 0x9e3779b97f4a7c15ull;
@@ -107,6 +109,8 @@ int app_main(const char *cmdline)
 	/* The iteration cap ends the run even if a call moved our vcpu_info. */
 	for (i = 0; i < 200000 && now_ns() - start < seconds * 1000000000ull; i++) {
 		uint64_t nr = rnd() % 8 ? rnd() % 48 : rnd();
+		if (focus && rnd() % 16)
+			nr = rnd() % 2 ? __HYPERVISOR_event_channel_op : __HYPERVISOR_grant_table_op;
 		uint64_t a[5];
 		unsigned int k;
 		long rc;
@@ -115,6 +119,8 @@ int app_main(const char *cmdline)
 			if (!(rnd() % 64))
 				scratch[k] = (uint8_t)rnd();
 		a[0] = rnd() % 4 ? rnd() % 16 : arg();
+		if (nr == __HYPERVISOR_grant_table_op)
+			a[2] = rnd() % 4 ? rnd() % 8 : arg(); /* a count */
 		for (k = 1; k < 5; k++)
 			a[k] = arg();
 		if (excluded(nr, a))
