@@ -66,39 +66,57 @@ static int port_to_cpu(evtchn_port_t port, unsigned int cpu)
 	return 0;
 }
 
+/*
+ * Bind with upcalls masked until the new port is recorded for its CPU: an
+ * upcall in between would consume the selector bit of an event (a new
+ * interdomain port starts pending) that no CPU yet claims, and lose it.
+ */
+static int bind_op(int cmd, void *op, const evtchn_port_t *port, unsigned int cpu)
+{
+	unsigned long flags = local_irq_save();
+	int rc = (int)HYPERVISOR_event_channel_op(cmd, op);
+
+	if (!rc)
+		rc = port_to_cpu(*port, cpu);
+	local_irq_restore(flags);
+	return rc;
+}
+
 int evtchn_bind_virq(unsigned int virq, unsigned int cpu, evtchn_port_t *port)
 {
 	struct evtchn_bind_virq op = { .virq = virq, .vcpu = cpu };
-	long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &op);
+	int rc = bind_op(EVTCHNOP_bind_virq, &op, &op.port, cpu);
 
-	if (rc)
-		return (int)rc;
-	if (port_to_cpu(op.port, cpu))
-		panic("VIRQ %u bound to port %u on cpu %u: out of range", virq, op.port, cpu);
-	*port = op.port;
-	return 0;
+	if (!rc)
+		*port = op.port;
+	return rc;
 }
 
 int evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port)
 {
 	struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = remote };
-	long rc = HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &op);
+	int rc = bind_op(EVTCHNOP_alloc_unbound, &op, &op.port, 0);
 
-	if (rc)
-		return (int)rc;
-	*port = op.port;
-	return port_to_cpu(op.port, 0);
+	if (!rc)
+		*port = op.port;
+	return rc;
 }
 
 int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, evtchn_port_t *port)
 {
 	struct evtchn_bind_interdomain op = { .remote_dom = remote, .remote_port = remote_port };
-	long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &op);
+	int rc = bind_op(EVTCHNOP_bind_interdomain, &op, &op.local_port, 0);
 
-	if (rc)
-		return (int)rc;
-	*port = op.local_port;
-	return port_to_cpu(op.local_port, 0);
+	if (!rc)
+		*port = op.local_port;
+	return rc;
+}
+
+int evtchn_bind_vcpu(evtchn_port_t port, unsigned int cpu)
+{
+	struct evtchn_bind_vcpu op = { .port = port, .vcpu = cpu };
+
+	return bind_op(EVTCHNOP_bind_vcpu, &op, &op.port, cpu);
 }
 
 int evtchn_send(evtchn_port_t port)

@@ -141,6 +141,68 @@ static void misuse(domid_t victim, evtchn_port_t vport)
 	evtchn_close(mine);
 }
 
+/* Closing one end of a channel leaves the other unbound, waiting for us again. */
+static void close_one_end(void)
+{
+	struct evtchn_status st;
+	evtchn_port_t a, b;
+
+	expect("pair-open-a", evtchn_alloc_unbound(DOMID_SELF, &a), 0);
+	expect("pair-open-b", evtchn_bind_interdomain(DOMID_SELF, a, &b), 0);
+	expect("pair-close-b", evtchn_close(b), 0);
+	expect("pair-other-end-unbound", evtchn_status(a, &st) ?: (long)st.status,
+	       EVTCHNSTAT_unbound);
+	expect("pair-send-unbound", evtchn_send(a), 0);
+	expect("pair-rebind", evtchn_bind_interdomain(DOMID_SELF, a, &b), 0);
+	evtchn_close(a);
+	expect("pair-b-unbound", evtchn_status(b, &st) ?: (long)st.status, EVTCHNSTAT_unbound);
+	evtchn_close(b);
+}
+
+/* An event for a port moved to a secondary vCPU reaches that vCPU's upcall. */
+static volatile uint64_t ap_events, ap_ready, ap_cpu_seen;
+
+static void ap_handler(evtchn_port_t p, void *arg)
+{
+	(void)p;
+	(void)arg;
+	ap_cpu_seen = this_cpu()->id;
+	ap_events++;
+}
+
+static void ap_wait(unsigned int cpu)
+{
+	(void)cpu;
+	ap_ready = 1;
+	/* Busy, with upcalls on: the event must arrive as an upcall on this vCPU. */
+	while (!ap_events && this_cpu()->upcalls < 1000000)
+		cpu_relax();
+}
+
+static void bind_vcpu_delivery(void)
+{
+	evtchn_port_t a, b;
+	uint64_t start = now_ns();
+
+	if (smp_nr_vcpus() < 2)
+		return;
+	expect("vcpu-open-a", evtchn_alloc_unbound(DOMID_SELF, &a), 0);
+	expect("vcpu-open-b", evtchn_bind_interdomain(DOMID_SELF, a, &b), 0);
+	evtchn_poll(); /* bind_interdomain left b pending */
+	evtchn_set_handler(b, ap_handler, NULL);
+	expect("vcpu-bind-b", evtchn_bind_vcpu(b, 1), 0);
+	expect("vcpu-start", smp_start_cpu(1, ap_wait), 0);
+	while (!ap_ready && now_ns() - start < 10 * SEC)
+		sleep_until(now_ns() + 1000000);
+	evtchn_send(a);
+	while (!ap_events && now_ns() - start < 10 * SEC)
+		sleep_until(now_ns() + 1000000);
+	expect("vcpu-event-delivered", (long)ap_events, 1);
+	expect("vcpu-event-on-cpu1", (long)ap_cpu_seen, 1);
+	evtchn_close(a);
+	evtchn_close(b);
+}
+
 /* EVTCHNOP_reset closes every port, ours included; then bind the timer again. */
 static void reset(void)
 {
@@ -194,6 +256,8 @@ int app_main(const char *cmdline)
 	cmdline_get(cmdline, "mode", mode, sizeof(mode));
 	if (!strcmp(mode, "churn")) {
 		churn(cmdline_get_u64(cmdline, "n", 1000), cmdline_get_u64(cmdline, "rounds", 3));
+		close_one_end();
+		bind_vcpu_delivery();
 		reset();
 	}
 	else if (!strcmp(mode, "limit"))

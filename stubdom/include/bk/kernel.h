@@ -114,6 +114,8 @@ void evtchn_unmask(evtchn_port_t port);
 int evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port);
 int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, evtchn_port_t *port);
 int evtchn_send(evtchn_port_t port);
+/* Deliver `port` to `cpu` from now on (EVTCHNOP_bind_vcpu). */
+int evtchn_bind_vcpu(evtchn_port_t port, unsigned int cpu);
 int evtchn_close(evtchn_port_t port);
 int evtchn_status(evtchn_port_t port, struct evtchn_status *st);
 /*
