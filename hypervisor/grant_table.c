@@ -91,6 +91,19 @@ long grant_table_map_frame(struct domain *d, uint64_t idx, uint64_t gpfn)
 	if (grow_table(gt, idx + 1)) {
 		rc = -XEN_ENOMEM;
 	} else if ((void *)gt->frame[idx] != to) {
+		unsigned int j;
+
+		/*
+		 * A frame already at gpfn leaves the physmap, as in Xen: its
+		 * entries go back to its private page, intact.
+		 */
+		for (j = 0; j < gt->nr_frames; j++) {
+			if (j != idx && gt->frame_gpfn[j] == gpfn) {
+				memcpy(gt->private_frame[j], gt->frame[j], PAGE);
+				gt->frame[j] = gt->private_frame[j];
+				gt->frame_gpfn[j] = ~0ull;
+			}
+		}
 		memmove(to, gt->frame[idx], PAGE);
 		gt->frame[idx] = to;
 		gt->frame_gpfn[idx] = gpfn;
@@ -104,6 +117,19 @@ long grant_table_map_frame(struct domain *d, uint64_t idx, uint64_t gpfn)
 static uint32_t *entry_word(struct grant_table *gt, grant_ref_t ref)
 {
 	return (uint32_t *)&gt->frame[ref / GNTTAB_ENTRIES_PER_FRAME][ref % GNTTAB_ENTRIES_PER_FRAME];
+}
+
+/* Clear GTF_writing when no writer pins the entry, GTF_reading when nothing does. */
+static void grant_clear_unpinned(struct grant_table *gt, grant_ref_t ref)
+{
+	const struct grant_pin *p = &gt->pin[ref];
+	uint32_t clear = 0;
+
+	if (!p->writers)
+		clear |= GTF_writing;
+	if (!p->writers && !p->readers)
+		clear |= GTF_reading;
+	__atomic_fetch_and(entry_word(gt, ref), ~clear, __ATOMIC_SEQ_CST);
 }
 
 /*
@@ -121,6 +147,9 @@ static int64_t grant_acquire(struct domain *g, grant_ref_t ref, domid_t who, boo
 
 	if (ref >= gt->nr_frames * GNTTAB_ENTRIES_PER_FRAME)
 		return GNTST_bad_gntref;
+	/* A pin count must not wrap (Xen refuses the same). */
+	if (gt->pin[ref].readers == UINT16_MAX || gt->pin[ref].writers == UINT16_MAX)
+		return GNTST_no_space;
 	word = entry_word(gt, ref);
 	e = &gt->frame[ref / GNTTAB_ENTRIES_PER_FRAME][ref % GNTTAB_ENTRIES_PER_FRAME];
 	/* The granter may change the entry under us: retry a bounded number of times. */
@@ -140,9 +169,7 @@ static int64_t grant_acquire(struct domain *g, grant_ref_t ref, domid_t who, boo
 	/* Read the frame once, after the flags: the entry is now pinned. */
 	frame = __atomic_load_n(&e->frame, __ATOMIC_SEQ_CST);
 	if ((uint64_t)frame * PAGE >= g->ram.size) {
-		if (!gt->pin[ref].readers && !gt->pin[ref].writers)
-			__atomic_fetch_and(word, ~(uint32_t)(GTF_reading | GTF_writing),
-					   __ATOMIC_SEQ_CST);
+		grant_clear_unpinned(gt, ref);
 		return GNTST_bad_page;
 	}
 	if (readonly)
@@ -156,18 +183,12 @@ static int64_t grant_acquire(struct domain *g, grant_ref_t ref, domid_t who, boo
 static void grant_release(struct domain *g, grant_ref_t ref, bool readonly)
 {
 	struct grant_table *gt = &g->gnttab;
-	struct grant_pin *p = &gt->pin[ref];
-	uint32_t clear = 0;
 
 	if (readonly)
-		p->readers--;
+		gt->pin[ref].readers--;
 	else
-		p->writers--;
-	if (!p->writers)
-		clear |= GTF_writing;
-	if (!p->writers && !p->readers)
-		clear |= GTF_reading;
-	__atomic_fetch_and(entry_word(gt, ref), ~clear, __ATOMIC_SEQ_CST);
+		gt->pin[ref].writers--;
+	grant_clear_unpinned(gt, ref);
 }
 
 /* ---- map and unmap ------------------------------------------------------- */
@@ -395,6 +416,7 @@ static void grant_copy_one(struct vcpu *v, struct gnttab_copy *op)
 static void setup_table(struct vcpu *v, struct gnttab_setup_table *op)
 {
 	struct grant_table *gt = &v->d->gnttab;
+	xen_pfn_t gpfn[GNTTAB_MAX_FRAMES];
 	unsigned int i;
 
 	if (op->dom != DOMID_SELF && op->dom != v->d->id) {
@@ -407,14 +429,13 @@ static void setup_table(struct vcpu *v, struct gnttab_setup_table *op)
 	}
 	pthread_mutex_lock(&gt->lock);
 	op->status = grow_table(gt, op->nr_frames) ? GNTST_no_space : GNTST_okay;
+	memcpy(gpfn, gt->frame_gpfn, sizeof(gpfn));
 	pthread_mutex_unlock(&gt->lock);
-	/* Frame numbers: the guest-physical frame of each one that is placed. */
-	for (i = 0; op->status == GNTST_okay && i < op->nr_frames; i++) {
-		xen_pfn_t f = gt->frame_gpfn[i] == ~0ull ? (xen_pfn_t)~0ull : gt->frame_gpfn[i];
-
-		if (guest_copy_to(v, (uintptr_t)op->frame_list.p + i * sizeof(f), &f, sizeof(f)))
+	/* Frame numbers: the guest-physical frame of each placed one, else ~0. */
+	for (i = 0; op->status == GNTST_okay && i < op->nr_frames; i++)
+		if (guest_copy_to(v, (uintptr_t)op->frame_list.p + i * sizeof(gpfn[i]), &gpfn[i],
+				  sizeof(gpfn[i])))
 			op->status = GNTST_bad_virt_addr;
-	}
 }
 
 static void query_size(struct vcpu *v, struct gnttab_query_size *op)
