@@ -76,6 +76,7 @@ struct vcpu {
 	int64_t tsc_offset;
 	pthread_mutex_t time_lock;
 	uint32_t time_version;
+	uint64_t pv_tsc, pv_system_time; /* the last (host TSC, time) pair written */
 
 	/* The single-shot timer (set_timer_op and VCPUOP_set_singleshot_timer). */
 	int timer_fd;

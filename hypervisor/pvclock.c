@@ -95,6 +95,23 @@ void vcpu_time_update(struct vcpu *v)
 	pthread_mutex_lock(&v->time_lock);
 	tsc = host_tsc();
 	now = bh_now_ns();
+	/*
+	 * Never move the guest's clock back: where the previous parameters put
+	 * it now (kept here, not read back from guest memory) is a floor. The
+	 * TSC rate KVM reports is not exact, so the two clocks drift apart a
+	 * little between refreshes.
+	 */
+	if (v->time_version) {
+		uint64_t delta = tsc > v->pv_tsc ? tsc - v->pv_tsc : 0;
+		uint64_t prev;
+
+		delta = tsc_shift < 0 ? delta >> -tsc_shift : delta << tsc_shift;
+		prev = v->pv_system_time + (uint64_t)(((unsigned __int128)delta * tsc_mul) >> 32);
+		if (prev > now)
+			now = prev;
+	}
+	v->pv_tsc = tsc;
+	v->pv_system_time = now;
 	ver = ++v->time_version * 2;
 	t->version = ver - 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -52,46 +52,45 @@ void block(void)
 	HYPERVISOR_sched_op(SCHEDOP_block, 0);
 }
 
-bool wait_event(volatile uint64_t *counter, uint64_t seen, uint64_t deadline)
+static void set_timer(uint64_t deadline)
 {
-	unsigned long flags;
+	struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline };
+
+	HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, this_cpu()->id, &t);
+}
+
+/*
+ * Wait until *counter moves (if counter) or until `deadline` (if non-zero).
+ * Upcalls are masked, so that block returns at once for an event that came
+ * in between the check and the block (evtchn_poll clears pending first).
+ * The timer is armed again after every wake-up that finds the deadline
+ * not reached: this vCPU's clock may run a little behind the one the timer
+ * fired by, and a timer that fired "early" must not leave us blocked.
+ */
+static bool wait_until(volatile uint64_t *counter, uint64_t seen, uint64_t deadline)
+{
+	unsigned long flags = local_irq_save();
 	bool ok;
 
-	if (deadline) {
-		struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline };
-
-		HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, this_cpu()->id, &t);
-	}
-	/* Masked, so that block returns at once for an event that came in between. */
-	flags = local_irq_save();
 	for (;;) {
+		if (deadline)
+			set_timer(deadline);
 		evtchn_poll();
-		if (*counter != seen || (deadline && now_ns() >= deadline))
+		if ((counter && *counter != seen) || (deadline && now_ns() >= deadline))
 			break;
 		block();
 	}
-	ok = *counter != seen;
+	ok = counter && *counter != seen;
 	local_irq_restore(flags);
 	return ok;
 }
 
+bool wait_event(volatile uint64_t *counter, uint64_t seen, uint64_t deadline)
+{
+	return wait_until(counter, seen, deadline);
+}
+
 void sleep_until(uint64_t deadline)
 {
-	struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline };
-	unsigned long flags;
-
-	HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, this_cpu()->id, &t);
-	/*
-	 * With interrupts off the upcall cannot consume evtchn_upcall_pending
-	 * between the check and the block, so block returns at once if an
-	 * event came in between (evtchn_poll clears pending before it looks).
-	 */
-	flags = local_irq_save();
-	for (;;) {
-		evtchn_poll();
-		if (now_ns() >= deadline)
-			break;
-		block();
-	}
-	local_irq_restore(flags);
+	wait_until(NULL, 0, deadline);
 }
