@@ -6,6 +6,11 @@ set -u
 
 fail() { echo "FAIL: $*"; exit 1; }
 
+# A test that fails half-way must not leave its bulkhead (and a spinning
+# guest) running behind it.
+bhpid=
+trap '[ -n "$bhpid" ] && kill -KILL "$bhpid" 2>/dev/null' EXIT
+
 # cfg NAME APP [key=value ...]: write $WORK/NAME.cfg booting APP; the
 # key=value pairs (values in xl.cfg syntax) replace the defaults.
 cfg() {
@@ -53,6 +58,7 @@ stop_bg() {
 	kill -0 "$bhpid" 2>/dev/null && { kill -KILL "$bhpid"; fail "bulkhead ignored SIGTERM"; }
 	wait "$bhpid"
 	rc=$?
+	bhpid=
 }
 
 log_of() { echo "$WORK/log/guest-$1.log"; }
