@@ -1,12 +1,8 @@
 #include "guest_mem.h"
+#include "x86.h"
 
 #include <string.h>
 #include <xen/errno.h>
-
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define EFER_LMA (1ull << 10)
 
 #define PTE_P (1ull << 0)
 #define PTE_RW (1ull << 1)

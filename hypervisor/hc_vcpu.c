@@ -7,12 +7,7 @@
 #include "hypercall.h"
 #include "pvclock.h"
 #include "vcpu.h"
-
-#define CR0_PE (1ull << 0)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
+#include "x86.h"
 
 /*
  * VCPUOP_initialise with a vcpu_hvm_context. Only 64-bit mode is offered;

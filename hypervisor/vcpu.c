@@ -16,15 +16,10 @@
 #include "hypercall.h"
 #include "log.h"
 #include "pvclock.h"
+#include "x86.h"
 
 #define KICK_SIGNAL SIGUSR1
 #define CPUID_MAX_ENTRIES 256
-
-#define CR0_PE (1ull << 0)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
 
 static __thread struct kvm_run *volatile tls_run;
 static struct kvm_cpuid2 *supported_cpuid;
@@ -217,7 +212,7 @@ int vcpu_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t start_info)
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 	seg_system(&sregs.tr, 0xb, 0x67);
 	seg_system(&sregs.ldt, 0x2, 0xffff);
-	sregs.cr0 = CR0_PE | (1ull << 4); /* PE, ET */
+	sregs.cr0 = CR0_PE | CR0_ET;
 	sregs.cr4 = 0;
 	sregs.efer = 0;
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)

@@ -75,6 +75,20 @@ char *strchr(const char *s, int c)
 	return c ? NULL : (char *)s;
 }
 
+/* Insertion sort: the apps sort a few hundred samples to take medians. */
+void sort_u64(uint64_t *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
 bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t size)
 {
 	size_t klen = strlen(key);

@@ -18,19 +18,6 @@ static void bare_exit(void)
 	__asm__ volatile("out %%eax, %[port]" ::"a"(0), [port] "i"(BH_BASELINE_PORT) : "memory");
 }
 
-static void sort(uint64_t *v, unsigned int n)
-{
-	unsigned int i, j;
-
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-}
-
 int app_main(const char *cmdline)
 {
 	static uint64_t hc[BLOCKS], base[BLOCKS];
@@ -53,8 +40,8 @@ int app_main(const char *cmdline)
 			HYPERVISOR_xen_version(XENVER_version, 0);
 		hc[b] = (now_ns() - t) / PER_BLOCK;
 	}
-	sort(hc, BLOCKS);
-	sort(base, BLOCKS);
+	sort_u64(hc, BLOCKS);
+	sort_u64(base, BLOCKS);
 	printk("bench: null_hypercall_ns %lu baseline_exit_ns %lu\n", hc[BLOCKS / 2],
 	       base[BLOCKS / 2]);
 	return 0;

@@ -66,19 +66,6 @@ static int server(domid_t peer, uint64_t rounds, bool spin)
 	return 0;
 }
 
-static void sort(uint64_t *v, uint64_t n)
-{
-	uint64_t i, j;
-
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-}
-
 /* The bare exit round trip from this vCPU, now: the benchmark's baseline. */
 static uint64_t bare_exit_ns(void)
 {
@@ -91,7 +78,7 @@ static uint64_t bare_exit_ns(void)
 		__asm__ volatile("out %%eax, %[port]" ::"a"(0), [port] "i"(BH_BASELINE_PORT) : "memory");
 		v[i] = now_ns() - t;
 	}
-	sort(v, 101);
+	sort_u64(v, 101);
 	return v[50];
 }
 
@@ -126,7 +113,7 @@ static int client(domid_t peer, evtchn_port_t rport, uint64_t rounds, bool spin)
 		rtt[i] = now_ns() - t;
 		seen = received;
 	}
-	sort(rtt, rounds);
+	sort_u64(rtt, rounds);
 	printk("pingpong: %lu round trips, median %lu ns, p90 %lu ns, bare exit %lu ns\n", rounds,
 	       rtt[rounds / 2], rtt[rounds * 9 / 10], bare_exit_ns());
 	return 0;

@@ -157,6 +157,7 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+void sort_u64(uint64_t *v, size_t n);
 /* Value of "key=value" in a space-separated command line, copied into buf. */
 bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t size);
 uint64_t cmdline_get_u64(const char *cmdline, const char *key, uint64_t dflt);
