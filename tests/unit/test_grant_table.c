@@ -35,6 +35,7 @@
 #include "hypercall.h"
 #include "log.h"
 #include "vcpu.h"
+#include "fake_domain.h"
 
 #define RAM_SIZE (4ull << 20)
 #define PAGE GUEST_PAGE_SIZE
@@ -74,27 +75,14 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static void vcpu_init(struct vcpu *v, unsigned int id)
-{
-	v->d = d;
-	v->id = id;
-	v->fd = -1;
-	v->timer_fd = -1;
-	vcpu_init_locks(v);
-	atomic_store(&v->vcpu_info, &d->shared_info_private->vcpu_info[id]);
-}
-
 static int setup(void **state)
 {
-	unsigned int i;
 	void *ram;
 
 	(void)state;
 	d = calloc(1, sizeof(*d));
 	assert_non_null(d);
 	d->id = DOM_ID;
-	snprintf(d->name, sizeof(d->name), "unit");
-	d->vm_fd = -1;
 	d->mem_fd = memfd_create(MEMFD_NAME, MFD_CLOEXEC);
 	assert_true(d->mem_fd >= 0);
 	assert_int_equal(ftruncate(d->mem_fd, RAM_SIZE), 0);
@@ -107,41 +95,14 @@ static int setup(void **state)
 	d->ram.base = ram;
 	d->ram.size = RAM_SIZE;
 	d->nr_memslots = NR_MEMSLOTS;
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_mutex_init(&d->console_lock, NULL);
-	d->shared_info_private = aligned_alloc(PAGE, PAGE);
-	assert_non_null(d->shared_info_private);
-	memset(d->shared_info_private, 0, PAGE);
-	atomic_store(&d->shared_info, d->shared_info_private);
-	d->shared_info_gpa = ~0ull;
-	d->nr_vcpus = 1;
-	for (i = 0; i < BH_MAX_VCPUS; i++)
-		d->vcpu[i].fd = d->vcpu[i].timer_fd = -1;
-	for (i = 0; i < d->nr_vcpus; i++)
-		vcpu_init(&d->vcpu[i], i);
-	d->vcpu[0].initialised = true;
-	atomic_store(&d->vcpu[0].online, true);
-	assert_int_equal(grant_table_init(d), 0);
-	/* The reference the (absent) registry would hold: domain_put must never free it. */
-	atomic_store(&d->refcnt, 1);
-	atomic_store(&d->state, DOMAIN_RUNNING);
+	assert_int_equal(fake_domain_init(d, 1, false), 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	unsigned int i;
-
 	(void)state;
-	grant_table_fini(d);
-	for (i = 0; i < d->nr_vcpus; i++) {
-		pthread_mutex_destroy(&d->vcpu[i].lock);
-		pthread_mutex_destroy(&d->vcpu[i].time_lock);
-		pthread_cond_destroy(&d->vcpu[i].wake);
-	}
-	pthread_mutex_destroy(&d->lock);
-	pthread_mutex_destroy(&d->console_lock);
-	free(d->shared_info_private);
+	fake_domain_fini(d);
 	munmap(ram_area, RAM_SIZE + 2 * PAGE);
 	close(d->mem_fd);
 	free(d);
@@ -1332,7 +1293,7 @@ static void test_concurrent_copies(void **state)
 
 	(void)state;
 	one_frame();
-	vcpu_init(&d->vcpu[1], 1);
+	fake_vcpu_init(d, 1, false);
 	d->nr_vcpus = 2;
 	atomic_store(&d->vcpu[1].online, true);
 	/* Valid grants, of which the guest thread keeps rewriting the first half. */
@@ -1380,11 +1341,7 @@ static uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
-	/* xorshift64* */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
+	return xorshift64s(&rng_state);
 }
 
 static unsigned int fuzz_iter;

@@ -20,6 +20,7 @@
 #include <xen/errno.h>
 
 #include "guest_mem.h"
+#include "fake_domain.h"
 
 #define RAM_SIZE 0x400000ull /* 4 MiB: room for one 2 MiB leaf */
 #define PAGE GUEST_PAGE_SIZE
@@ -553,11 +554,7 @@ static uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
-	/* xorshift64* */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
+	return xorshift64s(&rng_state);
 }
 
 static uint64_t random_entry(void)

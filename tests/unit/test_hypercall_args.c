@@ -43,6 +43,7 @@
 #include "log.h"
 #include "pvclock.h"
 #include "vcpu.h"
+#include "fake_domain.h"
 
 #define RAM_SIZE (4ull << 20)
 #define PAGE GUEST_PAGE_SIZE
@@ -98,71 +99,32 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static void vcpu_init(struct vcpu *v, unsigned int id)
-{
-	v->d = d;
-	v->id = id;
-	v->fd = -1;
-	v->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	assert_true(v->timer_fd >= 0);
-	vcpu_init_locks(v);
-	atomic_store(&v->vcpu_info, &d->shared_info_private->vcpu_info[id]);
-}
-
 static int setup(void **state)
 {
 	char err[256];
-	unsigned int i;
 
 	(void)state;
 	d = calloc(1, sizeof(*d));
 	assert_non_null(d);
 	d->id = DOM_ID;
-	snprintf(d->name, sizeof(d->name), "unit");
-	d->vm_fd = d->mem_fd = -1;
+	d->mem_fd = -1;
 	d->ram.base = malloc(RAM_SIZE);
 	assert_non_null(d->ram.base);
 	memset(d->ram.base, 0, RAM_SIZE);
 	d->ram.size = RAM_SIZE;
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_mutex_init(&d->console_lock, NULL);
-	d->shared_info_private = aligned_alloc(PAGE, PAGE);
-	assert_non_null(d->shared_info_private);
-	memset(d->shared_info_private, 0, PAGE);
-	atomic_store(&d->shared_info, d->shared_info_private);
-	d->shared_info_gpa = ~0ull;
-	d->nr_vcpus = 2;
-	for (i = 0; i < BH_MAX_VCPUS; i++)
-		d->vcpu[i].fd = d->vcpu[i].timer_fd = -1;
-	for (i = 0; i < d->nr_vcpus; i++)
-		vcpu_init(&d->vcpu[i], i);
-	d->vcpu[0].initialised = true;
-	atomic_store(&d->vcpu[0].online, true);
+	assert_int_equal(fake_domain_init(d, 2, true), 0);
 	assert_int_equal(evtchn_domain_init(d, MAX_PORTS - 1), 0); /* ports 1..MAX_PORTS-1 */
-	assert_int_equal(grant_table_init(d), 0);
 	assert_int_equal(console_open(d, err, sizeof(err)), 0);
 	d->bh_flags = BH_FEATURE_CPL3_HYPERCALLS;
-	atomic_store(&d->state, DOMAIN_RUNNING);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	unsigned int i;
-
 	(void)state;
 	console_close(d);
-	grant_table_fini(d);
 	evtchn_domain_fini(d);
-	for (i = 0; i < d->nr_vcpus; i++) {
-		close(d->vcpu[i].timer_fd);
-		pthread_mutex_destroy(&d->vcpu[i].lock);
-		pthread_mutex_destroy(&d->vcpu[i].time_lock);
-		pthread_cond_destroy(&d->vcpu[i].wake);
-	}
-	pthread_mutex_destroy(&d->lock);
-	pthread_mutex_destroy(&d->console_lock);
-	free(d->shared_info_private);
+	fake_domain_fini(d);
 	free(d->ram.base);
 	free(d);
 	d = NULL;
@@ -1384,11 +1346,7 @@ static uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
-	/* xorshift64* */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
+	return xorshift64s(&rng_state);
 }
 
 /* Where random structures live: guest-chosen bytes the fuzzer keeps rewriting. */
