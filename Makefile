@@ -26,7 +26,7 @@ endif
 G := build/guest
 
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla \
-	-D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=0x00040e00 -Iinclude -Ilib -Ihypervisor $(SANFLAGS) $(EXTRA_CFLAGS)
+	-D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=0x00040e00 -Iinclude -Ilib -Ihypervisor -Ixsm-flask $(SANFLAGS) $(EXTRA_CFLAGS)
 HOST_LDFLAGS := $(SANFLAGS) -pthread
 
 GCC_INC := $(shell $(CC) -print-file-name=include)
@@ -41,7 +41,9 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-s
 DEPS_STAMP := build/.deps-ok
 
 LIB_SRCS := $(wildcard lib/*.c)
-HV_SRCS := $(filter-out hypervisor/main.c,$(wildcard hypervisor/*.c))
+HV_SRCS := $(filter-out hypervisor/main.c,$(wildcard hypervisor/*.c)) $(wildcard xsm-flask/*.c)
+# libsepol is linked statically: its security-server internals are not in the .so.
+SEPOL_A := $(shell $(CC) -print-file-name=libsepol.a)
 LIB_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS))
 HV_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(HV_SRCS))
 
@@ -51,6 +53,10 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 BENCH_HOST_SRCS := $(wildcard bench/*.c)
 BENCH_HOST_BINS := $(patsubst bench/%.c,$(B)/bin/%,$(BENCH_HOST_SRCS))
 
+# Host tools: each folder under tools/ is one program, linked with lib/.
+TOOLS := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))
+TOOL_BINS := $(patsubst %,$(B)/bin/%,$(sort $(TOOLS)))
+
 KERNEL_SRCS := $(wildcard stubdom/kernel/*.c) $(wildcard stubdom/kernel/*.S)
 KERNEL_OBJS := $(patsubst %,$(G)/obj/%.o,$(KERNEL_SRCS))
 APPS := $(notdir $(wildcard stubdom/apps/*))
@@ -58,17 +64,18 @@ APP_ELFS := $(patsubst %,$(G)/%.elf,$(APPS))
 
 .PHONY: all deps test test-unit test-integration run bench clean guests host
 .SECONDARY:
+.SECONDEXPANSION:
 
-all: host guests
+all: host guests policy
 
-host: $(DEPS_STAMP) $(B)/bin/bulkhead $(UNIT_BINS) $(BENCH_HOST_BINS)
+host: $(DEPS_STAMP) $(B)/bin/bulkhead $(UNIT_BINS) $(BENCH_HOST_BINS) $(TOOL_BINS)
 guests: $(DEPS_STAMP) $(APP_ELFS)
 
 deps:
 	@scripts/deps.sh install
 	@mkdir -p build && touch $(DEPS_STAMP)
 
-$(DEPS_STAMP):
+$(DEPS_STAMP): scripts/deps.sh
 	@scripts/deps.sh install
 	@mkdir -p build && touch $@
 
@@ -88,11 +95,15 @@ $(B)/lib/libhv.a: $(HV_OBJS)
 
 $(B)/bin/bulkhead: $(B)/obj/hypervisor/main.o $(B)/lib/libhv.a $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_LDFLAGS) $^ -o $@
+	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -o $@
 
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/lib/libhv.a $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_LDFLAGS) $^ -lcmocka -o $@
+	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lcmocka -o $@
+
+$(TOOL_BINS): $(B)/bin/%: $$(addprefix $(B)/obj/,$$(subst .c,.o,$$(wildcard tools/$$*/*.c))) $(B)/lib/libbh.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_LDFLAGS) $^ -o $@
 
 $(B)/bin/%: $(B)/obj/bench/%.o $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
@@ -116,7 +127,6 @@ $(G)/libkernel.a: $(KERNEL_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 # Each app is one folder under stubdom/apps/; it links against the kernel.
-.SECONDEXPANSION:
 $(G)/%.elf: $$(addprefix $(G)/obj/,$$(addsuffix .o,$$(wildcard stubdom/apps/$$*/*.c))) $(KERNEL_OBJS) stubdom/kernel/kernel.ld
 	$(CC) $(GUEST_LDFLAGS) -T stubdom/kernel/kernel.ld \
 		$(filter %.o,$^) -lgcc -o $@
@@ -133,7 +143,7 @@ test-integration: all
 	@tests/integration/run.sh $(B)
 
 run: all
-	$(B)/bin/bulkhead --console --log-dir build/run/log \
+	$(B)/bin/bulkhead --console --log-dir build/run/log --policy build/policy/bulkhead.pol \
 		$(addprefix --domain ,$(sort $(wildcard examples/workstation/*.cfg)))
 
 bench: all
@@ -141,5 +151,7 @@ bench: all
 
 clean:
 	rm -rf build
+
+include policy/policy.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "pvclock.h"
 #include "vcpu.h"
+#include "xsm.h"
 
 /* KVM places its real-mode TSS here on Intel; below the LAPIC, above RAM. */
 #define KVM_TSS_GPA 0xfffbd000ull
@@ -282,6 +283,9 @@ struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 	d->ram.size = cfg->memory_mib << 20;
 	d->shared_info_gpa = ~0ull;
 	d->created_ns = bh_now_ns();
+
+	if (xsm_domain_label(d, cfg->seclabel, why, sizeof(why)))
+		goto fail;
 
 	d->shared_info_private = aligned_alloc(GUEST_PAGE_SIZE, GUEST_PAGE_SIZE);
 	if (!d->shared_info_private) {

@@ -100,6 +100,8 @@ struct domain {
 	int mem_fd;
 	struct guest_ram ram;
 	uint32_t bh_flags;      /* BH_FEATURE_* from the image */
+	uint32_t sid;           /* Flask label, from seclabel= (xsm.h) */
+	uint32_t self_sid;      /* the label it has when it acts on itself */
 	uint64_t start_info_gpa;
 	uint32_t entry;
 

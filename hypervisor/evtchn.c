@@ -12,6 +12,7 @@
 
 #include "hypercall.h"
 #include "vcpu.h"
+#include "xsm.h"
 
 #define BITS_PER_WORD (sizeof(xen_ulong_t) * 8)
 
@@ -187,18 +188,24 @@ static long not_self(domid_t dom)
 static long evtchn_alloc_unbound(struct vcpu *v, struct evtchn_alloc_unbound *a)
 {
 	struct domain *d = v->d;
+	domid_t remote = a->remote_dom == DOMID_SELF ? d->id : a->remote_dom;
+	uint32_t sid;
 	long port;
 
 	if (!is_self(v, a->dom))
 		return not_self(a->dom);
+	port = xsm_evtchn_unbound(v, remote, &sid);
+	if (port)
+		return port;
 	pthread_mutex_lock(&d->evtchn.lock);
 	port = get_free_port(d);
 	if (port >= 0) {
 		struct evtchn *ch = &d->evtchn.port[port];
 
 		ch->state = ECS_UNBOUND;
+		ch->sid = sid;
 		ch->vcpu = 0;
-		ch->remote_dom = a->remote_dom == DOMID_SELF ? d->id : a->remote_dom;
+		ch->remote_dom = remote;
 		a->port = port;
 	}
 	pthread_mutex_unlock(&d->evtchn.lock);
@@ -229,6 +236,9 @@ static long evtchn_bind_interdomain(struct vcpu *v, struct evtchn_bind_interdoma
 	}
 	/* A domain may bind to its own unbound port: a loopback channel, as in Xen. */
 	lch = &ld->evtchn.port[lport];
+	rc = xsm_evtchn_interdomain(v, lch, rd, rch);
+	if (rc)
+		goto out;
 	lch->state = ECS_INTERDOMAIN;
 	lch->vcpu = 0;
 	lch->remote_dom = rd->id;
@@ -259,6 +269,9 @@ static long evtchn_bind_virq(struct vcpu *v, struct evtchn_bind_virq *bind)
 
 	if (bind->virq >= NR_VIRQS)
 		return -XEN_EINVAL;
+	rc = xsm_evtchn_self(v, EVTCHNOP_bind_virq);
+	if (rc)
+		return rc;
 	/* VIRQ_DOM_EXC belongs to the control side, which is not a guest. */
 	if (bind->virq == VIRQ_DOM_EXC)
 		return -XEN_EPERM;
@@ -295,6 +308,9 @@ static long evtchn_bind_ipi(struct vcpu *v, struct evtchn_bind_ipi *bind)
 
 	if (bind->vcpu >= v->d->nr_vcpus)
 		return -XEN_ENOENT;
+	rc = xsm_evtchn_self(v, EVTCHNOP_bind_ipi);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&e->lock);
 	rc = get_free_port(v->d);
 	if (rc >= 0) {
@@ -389,6 +405,10 @@ static long evtchn_close(struct vcpu *v, evtchn_port_t port)
 		unlock_pair(d, locked);
 		return -XEN_EINVAL;
 	}
+	if (xsm_evtchn_close(v, &d->evtchn.port[port])) {
+		unlock_pair(d, locked);
+		return -XEN_EACCES;
+	}
 	peer = close_port_locked(d, port);
 	unlock_pair(d, locked);
 	if (peer)
@@ -424,6 +444,10 @@ static long evtchn_send(struct vcpu *v, evtchn_port_t port)
 	pthread_mutex_lock(&ld->evtchn.lock);
 	ch = &ld->evtchn.port[port];
 	ld->evtchn.sends++;
+	if (xsm_evtchn_send(v, ch)) {
+		pthread_mutex_unlock(&ld->evtchn.lock);
+		return -XEN_EACCES;
+	}
 	switch (ch->state) {
 	case ECS_INTERDOMAIN:
 		rd = ch->remote;
@@ -467,6 +491,8 @@ static long evtchn_unmask(struct vcpu *v, evtchn_port_t port)
 
 	if (port >= e->max_ports)
 		return -XEN_EINVAL;
+	if (xsm_evtchn_self(v, EVTCHNOP_unmask))
+		return -XEN_EACCES;
 	pthread_mutex_lock(&e->lock);
 	target = &d->vcpu[e->port[port].vcpu];
 	clear_bit_word(&s->evtchn_mask[w], b);
@@ -488,6 +514,10 @@ static long evtchn_status(struct vcpu *v, struct evtchn_status *st)
 		return -XEN_EINVAL;
 	pthread_mutex_lock(&e->lock);
 	ch = &e->port[st->port];
+	if (xsm_evtchn_status(v, ch)) {
+		pthread_mutex_unlock(&e->lock);
+		return -XEN_EACCES;
+	}
 	memset(&st->u, 0, sizeof(st->u));
 	st->status = ch->state;
 	st->vcpu = ch->vcpu;
@@ -518,6 +548,8 @@ static long evtchn_bind_vcpu(struct vcpu *v, evtchn_port_t port, uint32_t vcpu)
 		return -XEN_ENOENT;
 	if (port >= e->max_ports)
 		return -XEN_EINVAL;
+	if (xsm_evtchn_self(v, EVTCHNOP_bind_vcpu))
+		return -XEN_EACCES;
 	pthread_mutex_lock(&e->lock);
 	ch = &e->port[port];
 	switch (ch->state) {
@@ -544,8 +576,13 @@ static long evtchn_bind_vcpu(struct vcpu *v, evtchn_port_t port, uint32_t vcpu)
 
 static long evtchn_reset(struct vcpu *v, domid_t dom)
 {
+	long rc;
+
 	if (!is_self(v, dom))
 		return not_self(dom);
+	rc = xsm_evtchn_reset(v, v->d);
+	if (rc)
+		return rc;
 	evtchn_close_all(v->d);
 	return 0;
 }

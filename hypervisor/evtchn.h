@@ -41,6 +41,7 @@ struct evtchn {
 	domid_t remote_dom;        /* ECS_UNBOUND: who may bind; ECS_INTERDOMAIN: the peer */
 	evtchn_port_t remote_port; /* ECS_INTERDOMAIN */
 	struct domain *remote;     /* ECS_INTERDOMAIN, with a reference */
+	uint32_t sid;              /* Flask label of this end; 0 = not yet labelled */
 };
 
 struct evtchn_domain {

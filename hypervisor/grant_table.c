@@ -15,6 +15,7 @@
 
 #include "hypercall.h"
 #include "vcpu.h"
+#include "xsm.h"
 
 #define PAGE GUEST_PAGE_SIZE
 #define GNTTAB_COPY_BATCH_MAX 512 /* ops per call; Xen would continue, we refuse more */
@@ -241,6 +242,11 @@ static void map_grant_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
 	}
 	if (g == m)
 		domain_hold(m);
+	if (xsm_grant_mapref(v, g, !ro)) {
+		op->status = GNTST_permission_denied;
+		domain_put(g);
+		return;
+	}
 	pthread_mutex_lock(&mt->lock);
 	for (h = 0; h < GNTTAB_MAX_MAPS && mt->map[h].granter; h++)
 		;
@@ -294,8 +300,12 @@ out_unlock:
 	domain_put(g);
 }
 
-/* Undo mapping h of m. Called with m's map lock not held. */
-static int16_t unmap_handle(struct domain *m, unsigned int h, uint64_t gpa, bool check_gpa)
+/*
+ * Undo mapping h of m. Called with m's map lock not held. v is the vCPU
+ * asking, or NULL when bulkhead tears m down (no check).
+ */
+static int16_t unmap_handle(struct vcpu *v, struct domain *m, unsigned int h, uint64_t gpa,
+			    bool check_gpa)
 {
 	struct grant_table *mt = &m->gnttab;
 	struct grant_map mp;
@@ -308,6 +318,10 @@ static int16_t unmap_handle(struct domain *m, unsigned int h, uint64_t gpa, bool
 	if (check_gpa && mt->map[h].gpa != gpa) {
 		pthread_mutex_unlock(&mt->lock);
 		return GNTST_bad_virt_addr;
+	}
+	if (v && xsm_grant_unmapref(v, mt->map[h].granter)) {
+		pthread_mutex_unlock(&mt->lock);
+		return GNTST_permission_denied;
 	}
 	mp = mt->map[h];
 	/* Gone from the guest before the page goes from us. */
@@ -325,7 +339,7 @@ static int16_t unmap_handle(struct domain *m, unsigned int h, uint64_t gpa, bool
 
 static void unmap_grant_ref(struct vcpu *v, struct gnttab_unmap_grant_ref *op)
 {
-	op->status = unmap_handle(v->d, op->handle, op->host_addr, true);
+	op->status = unmap_handle(v, v->d, op->handle, op->host_addr, true);
 }
 
 void grant_table_release_maps(struct domain *d)
@@ -336,7 +350,7 @@ void grant_table_release_maps(struct domain *d)
 		return;
 	for (h = 0; h < GNTTAB_MAX_MAPS; h++)
 		if (d->gnttab.map[h].granter)
-			unmap_handle(d, h, 0, false);
+			unmap_handle(NULL, d, h, 0, false);
 }
 
 /* ---- copy ---------------------------------------------------------------- */
@@ -359,6 +373,8 @@ static int16_t copy_side_get(struct vcpu *v, const struct gnttab_copy_ptr *p, bo
 		/* A frame of the caller's own. */
 		if (p->domid != DOMID_SELF && p->domid != d->id)
 			return GNTST_permission_denied;
+		if (xsm_grant_copy(v, d))
+			return GNTST_permission_denied;
 		if (p->u.gmfn > UINT64_MAX / PAGE)
 			return GNTST_bad_page;
 		s->page = gpa_to_host(&d->ram, p->u.gmfn * PAGE, PAGE);
@@ -369,6 +385,11 @@ static int16_t copy_side_get(struct vcpu *v, const struct gnttab_copy_ptr *p, bo
 		return GNTST_bad_domain;
 	if (s->g == d)
 		domain_hold(d);
+	if (xsm_grant_copy(v, s->g)) {
+		domain_put(s->g);
+		s->g = NULL;
+		return GNTST_permission_denied;
+	}
 	pthread_mutex_lock(&s->g->gnttab.lock);
 	frame = grant_acquire(s->g, p->u.ref, d->id, !write);
 	pthread_mutex_unlock(&s->g->gnttab.lock);
@@ -427,6 +448,10 @@ static void setup_table(struct vcpu *v, struct gnttab_setup_table *op)
 		op->status = GNTST_general_error;
 		return;
 	}
+	if (xsm_grant_setup(v, v->d)) {
+		op->status = GNTST_permission_denied;
+		return;
+	}
 	pthread_mutex_lock(&gt->lock);
 	op->status = grow_table(gt, op->nr_frames) ? GNTST_no_space : GNTST_okay;
 	memcpy(gpfn, gt->frame_gpfn, sizeof(gpfn));
@@ -441,6 +466,10 @@ static void setup_table(struct vcpu *v, struct gnttab_setup_table *op)
 static void query_size(struct vcpu *v, struct gnttab_query_size *op)
 {
 	if (op->dom != DOMID_SELF && op->dom != v->d->id) {
+		op->status = GNTST_permission_denied;
+		return;
+	}
+	if (xsm_grant_query_size(v, v->d)) {
 		op->status = GNTST_permission_denied;
 		return;
 	}

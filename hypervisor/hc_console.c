@@ -3,6 +3,7 @@
 #include "console.h"
 #include "hypercall.h"
 #include "vcpu.h"
+#include "xsm.h"
 
 long do_console_io(struct vcpu *v, const uint64_t a[5])
 {
@@ -11,8 +12,13 @@ long do_console_io(struct vcpu *v, const uint64_t a[5])
 	uint64_t buf = a[2];
 	char chunk[512];
 
+	long rc;
+
 	if (cmd != CONSOLEIO_write)
 		return -XEN_ENOSYS;
+	rc = xsm_console_io(v, cmd);
+	if (rc)
+		return rc;
 	/*
 	 * Copy in chunks; a fault part-way keeps what came before, as in Xen.
 	 * A long write stops when the domain is being stopped, so that a
@@ -20,8 +26,6 @@ long do_console_io(struct vcpu *v, const uint64_t a[5])
 	 */
 	while (count) {
 		size_t n = count < sizeof(chunk) ? count : sizeof(chunk);
-		int rc;
-
 		if (vcpu_should_stop(v))
 			return -XEN_EAGAIN;
 		rc = guest_copy_from(v, chunk, buf, n);

@@ -4,6 +4,7 @@
 #include <xen/hvm/params.h>
 
 #include "hypercall.h"
+#include "xsm.h"
 
 /* Vectors below 0x10 are exceptions' and can't be an upcall (Xen checks the same). */
 #define UPCALL_VECTOR_MIN 0x10
@@ -36,6 +37,8 @@ static long hvm_param(struct vcpu *v, uint64_t arg, bool set)
 		return -XEN_ESRCH;
 	if (p.index >= HVM_NR_PARAMS)
 		return -XEN_EINVAL;
+	if ((rc = xsm_hvm_param(v, d, set)))
+		return rc;
 	if (set) {
 		/* A guest sets only its callback; the rest belongs to the toolstack. */
 		if (p.index != HVM_PARAM_CALLBACK_IRQ)
@@ -64,6 +67,8 @@ static long set_upcall_vector(struct vcpu *v, uint64_t arg)
 		return -XEN_EINVAL;
 	if (uv.vcpu >= v->d->nr_vcpus)
 		return -XEN_ENOENT;
+	if ((rc = xsm_hvm_upcall_vector(v)))
+		return rc;
 	v->d->vcpu[uv.vcpu].upcall_vector = uv.vector;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "builder.h"
 #include "hypercall.h"
 #include "pvclock.h"
+#include "xsm.h"
 
 /*
  * XENMEM_memory_map hands out E820 entries (20 bytes, packed), the format
@@ -60,6 +61,9 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
 		return rc;
 	if (xatp.domid != DOMID_SELF && xatp.domid != v->d->id)
 		return -XEN_ESRCH;
+	rc = xsm_add_to_physmap(v, v->d);
+	if (rc)
+		return rc;
 	switch (xatp.space) {
 	case XENMAPSPACE_shared_info:
 		if (xatp.idx != 0)
@@ -80,6 +84,9 @@ static long memory_map(struct vcpu *v, uint64_t arg)
 	unsigned int n, i;
 	int rc = guest_copy_from(v, &mm, arg, sizeof(mm));
 
+	if (rc)
+		return rc;
+	rc = xsm_memory_map(v);
 	if (rc)
 		return rc;
 	n = builder_memmap(v->d, map);

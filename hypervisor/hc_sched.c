@@ -8,6 +8,7 @@
 #include "hypercall.h"
 #include "pvclock.h"
 #include "vcpu.h"
+#include "xsm.h"
 
 #define SCHED_POLL_MAX_PORTS 128 /* Xen's limit */
 
@@ -128,6 +129,10 @@ static long sched_shutdown(struct vcpu *v, uint64_t arg)
 
 long do_sched_op(struct vcpu *v, const uint64_t a[5])
 {
+	long rc = xsm_schedop(v, (int)a[0]);
+
+	if (rc)
+		return rc;
 	switch ((int)a[0]) {
 	case SCHEDOP_yield:
 		sched_yield();
@@ -146,6 +151,10 @@ long do_sched_op(struct vcpu *v, const uint64_t a[5])
 /* set_timer_op(timeout): absolute system time in ns; 0 stops the timer. */
 long do_set_timer_op(struct vcpu *v, const uint64_t a[5])
 {
+	long rc = xsm_set_timer_op(v);
+
+	if (rc)
+		return rc;
 	vcpu_timer_set(v, a[0]);
 	return 0;
 }

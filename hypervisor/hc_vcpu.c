@@ -4,6 +4,7 @@
 
 #include <xen/vcpu.h>
 
+#include "xsm.h"
 #include "hypercall.h"
 #include "pvclock.h"
 #include "vcpu.h"
@@ -122,9 +123,14 @@ long do_vcpu_op(struct vcpu *v, const uint64_t a[5])
 	uint64_t arg = a[2];
 	struct vcpu *t;
 
+	long rc;
+
 	if (id >= v->d->nr_vcpus)
 		return -XEN_ENOENT;
 	t = &v->d->vcpu[id];
+	rc = xsm_vcpu_op(v, cmd);
+	if (rc)
+		return rc;
 
 	switch (cmd) {
 	case VCPUOP_initialise:

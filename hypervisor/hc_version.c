@@ -8,6 +8,7 @@
 #include <bulkhead/abi.h>
 
 #include "hypercall.h"
+#include "xsm.h"
 
 /* What a PVH guest on Bulkhead may rely on (xen/features.h). */
 static const uint32_t bh_features =
@@ -18,7 +19,10 @@ static const uint32_t bh_features =
 long do_xen_version(struct vcpu *v, const uint64_t a[5])
 {
 	uint64_t cmd = a[0], arg = a[1];
+	long rc = xsm_xen_version(v, (uint32_t)cmd);
 
+	if (rc)
+		return rc;
 	switch (cmd) {
 	case XENVER_version:
 		return (BH_XEN_MAJOR << 16) | BH_XEN_MINOR;
@@ -33,7 +37,7 @@ long do_xen_version(struct vcpu *v, const uint64_t a[5])
 
 	case XENVER_get_features: {
 		struct xen_feature_info fi;
-		int rc = guest_copy_from(v, &fi, arg, sizeof(fi));
+		rc = guest_copy_from(v, &fi, arg, sizeof(fi));
 
 		if (rc)
 			return rc;

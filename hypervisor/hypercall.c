@@ -1,5 +1,7 @@
 #include "hypercall.h"
 #include "grant_table.h"
+#include "log.h"
+#include "xsm.h"
 
 #include <string.h>
 
@@ -15,7 +17,10 @@ const struct hypercall_entry hypercall_table[NR_HYPERCALLS] = {
 	[__HYPERVISOR_event_channel_op] = { do_event_channel_op_hc, "event_channel_op" },
 	[__HYPERVISOR_hvm_op] = { do_hvm_op, "hvm_op" },
 	[__HYPERVISOR_grant_table_op] = { do_grant_table_op, "grant_table_op" },
+	[__HYPERVISOR_xsm_op] = { do_xsm_op, "xsm_op" },
 };
+
+_Atomic uint64_t hypercall_unhooked;
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t a[5], int cpl)
 {
@@ -26,9 +31,20 @@ long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t a[5], int cp
 	if (cpl != 0 && !(v->d->bh_flags & BH_FEATURE_CPL3_HYPERCALLS))
 		return -XEN_EPERM;
 	atomic_fetch_add_explicit(&v->hypercalls, 1, memory_order_relaxed);
+	uint64_t hooks = xsm_hook_calls;
+	long rc;
+
 	if (nr >= NR_HYPERCALLS || !hypercall_table[nr].fn)
 		return -XEN_ENOSYS;
-	return hypercall_table[nr].fn(v, a);
+	rc = hypercall_table[nr].fn(v, a);
+	/* Grant batches of zero do nothing and need no hook. */
+	if (rc >= 0 && xsm_hook_calls == hooks &&
+	    !(nr == __HYPERVISOR_grant_table_op && (uint32_t)a[2] == 0)) {
+		if (atomic_fetch_add(&hypercall_unhooked, 1) < 16)
+			log_err("BUG: %s sub-op %llu succeeded without an XSM hook",
+				hypercall_table[nr].name, (unsigned long long)a[0]);
+	}
+	return rc;
 }
 
 /*

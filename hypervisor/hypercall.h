@@ -27,7 +27,12 @@ struct hypercall_entry {
 /* The table, indexed by __HYPERVISOR_* number; a NULL fn returns -ENOSYS. */
 extern const struct hypercall_entry hypercall_table[NR_HYPERCALLS];
 
-/* Decode the registers, check the caller may make hypercalls, and dispatch. */
+/*
+ * Decode the registers, check the caller may make hypercalls, and dispatch.
+ * A handler that succeeds without passing an XSM hook is a bug: it is
+ * logged and counted in hypercall_unhooked (the coverage test reads it).
+ */
+extern _Atomic uint64_t hypercall_unhooked;
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t a[5], int cpl);
 
 /* Fill a hypercall page at host pointer `page` (4 KiB). */
@@ -53,5 +58,6 @@ long do_vcpu_op(struct vcpu *v, const uint64_t a[5]);
 long do_memory_op(struct vcpu *v, const uint64_t a[5]);
 long do_hvm_op(struct vcpu *v, const uint64_t a[5]);
 long do_event_channel_op_hc(struct vcpu *v, const uint64_t a[5]);
+long do_xsm_op(struct vcpu *v, const uint64_t a[5]);
 
 #endif

@@ -19,7 +19,9 @@
 
 #include <xen/sched.h>
 
+#include "control.h"
 #include "domain.h"
+#include "flask.h"
 #include "log.h"
 #include "pvclock.h"
 #include "vcpu.h"
@@ -46,8 +48,19 @@ static void usage(FILE *f)
 		"                      by its name\n"
 		"  -l, --log-dir DIR   write guest-NAME.log console logs into DIR\n"
 		"                      (default /var/log/bulkhead)\n"
+		"  -p, --policy FILE   the binary Flask policy (checkpolicy -t Xen); default\n"
+		"                      $BULKHEAD_POLICY, /etc/bulkhead/bulkhead.pol, or\n"
+		"                      build/policy/bulkhead.pol next to this binary\n"
+		"      --flask MODE    enforcing (default), permissive (log denials,\n"
+		"                      deny nothing), or disabled (development only)\n"
+		"      --avc-slots N   access vector cache entries (default %u)\n"
+		"  -s, --socket PATH   the control socket (default $BULKHEAD_SOCKET, else\n"
+		"                      %s)\n"
+		"      --control-label UID=CONTEXT\n"
+		"                      the Flask label of control connections from UID\n"
+		"                      (repeatable; root is dom0 unless set)\n"
 		"  -v, --verbose       log debug messages\n"
-		"  -h, --help          show this help\n");
+		"  -h, --help          show this help\n", AVC_SLOTS_DEFAULT, control_default_path());
 }
 
 static void watch_timers(struct domain *d, int op)
@@ -196,6 +209,66 @@ static int main_loop(int sigfd)
 	return 0;
 }
 
+/* The first policy file that exists, in the order usage() gives. */
+static const char *default_policy(void)
+{
+	static char buf[4096 + 64];
+	static const char *const rel[] = { "/../policy/bulkhead.pol", "/../../policy/bulkhead.pol" };
+	const char *env = getenv("BULKHEAD_POLICY");
+	char exe[4096];
+	ssize_t n;
+
+	if (env && env[0])
+		return env;
+	if (access("/etc/bulkhead/bulkhead.pol", R_OK) == 0)
+		return "/etc/bulkhead/bulkhead.pol";
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	*strrchr(exe, '/') = 0;
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", exe, rel[i]);
+		if (access(buf, R_OK) == 0)
+			return buf;
+	}
+	return NULL;
+}
+
+static int flask_start(enum flask_mode mode, const char *policy, uint32_t slots)
+{
+	char err[512];
+
+	if (flask_init(mode, slots)) {
+		log_err("flask: out of memory for the AVC");
+		return -1;
+	}
+	if (mode == FLASK_DISABLED) {
+		log_warn("**************************************************************");
+		log_warn("* FLASK IS DISABLED: no hypercall or control operation is    *");
+		log_warn("* checked. Any domain may do anything. Development only.     *");
+		log_warn("**************************************************************");
+		if (!policy)
+			return 0;
+	}
+	if (!policy)
+		policy = default_policy();
+	if (!policy) {
+		log_err("flask: no policy. Build one with 'make policy' (it writes "
+			"build/policy/bulkhead.pol) and pass --policy FILE; see "
+			"docs/policy-guide.md");
+		return -1;
+	}
+	if (flask_load_file(policy, err, sizeof(err))) {
+		log_err("flask: %s", err);
+		return -1;
+	}
+	log_info("flask: %s, policy %s (version %u)",
+		 mode == FLASK_ENFORCING ? "enforcing" : mode == FLASK_PERMISSIVE ? "permissive" : "disabled",
+		 policy, ss_policyvers());
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -203,6 +276,11 @@ int main(int argc, char **argv)
 		{ "console", no_argument, NULL, 'c' },
 		{ "log-dir", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "flask", required_argument, NULL, 'F' },
+		{ "avc-slots", required_argument, NULL, 'A' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "control-label", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -214,8 +292,14 @@ int main(int argc, char **argv)
 	char err[1024];
 	sigset_t sigs;
 	int c, sigfd, rc = 0;
+	enum flask_mode fmode = FLASK_ENFORCING;
+	const char *policy = NULL;
+	uint32_t avc_slots = AVC_SLOTS_DEFAULT;
+	const char *sock = getenv("BULKHEAD_SOCKET");
+	bool sock_explicit = sock && sock[0];
+	char *end;
 
-	while ((c = getopt_long(argc, argv, "d:cl:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:cl:vhp:s:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (ncfg == MAX_BOOT_DOMAINS) {
@@ -233,6 +317,39 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			level = BH_LOG_DEBUG;
+			break;
+		case 'p':
+			policy = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			sock_explicit = true;
+			break;
+		case 'L':
+			if (control_add_label(optarg, err, sizeof(err))) {
+				fprintf(stderr, "bulkhead: %s\n", err);
+				return 2;
+			}
+			break;
+		case 'F':
+			if (!strcmp(optarg, "enforcing")) {
+				fmode = FLASK_ENFORCING;
+			} else if (!strcmp(optarg, "permissive")) {
+				fmode = FLASK_PERMISSIVE;
+			} else if (!strcmp(optarg, "disabled")) {
+				fmode = FLASK_DISABLED;
+			} else {
+				fprintf(stderr, "bulkhead: --flask takes enforcing, permissive or disabled\n");
+				return 2;
+			}
+			break;
+		case 'A':
+			errno = 0;
+			avc_slots = strtoul(optarg, &end, 0);
+			if (errno || *end || avc_slots == 0 || avc_slots > AVC_SLOTS_MAX) {
+				fprintf(stderr, "bulkhead: --avc-slots takes 1..%u\n", AVC_SLOTS_MAX);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -270,6 +387,9 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (flask_start(fmode, policy, avc_slots))
+		return 2;
+
 	if (kvm_init(err, sizeof(err))) {
 		log_err("%s", err);
 		return 1;
@@ -282,6 +402,18 @@ int main(int argc, char **argv)
 	if (vcpu_signals_init()) {
 		log_err("sigaction: %s", strerror(errno));
 		return 1;
+	}
+	/* After the mask: its threads must not take SIGINT/SIGTERM. */
+	if (!sock_explicit)
+		sock = control_default_path();
+	if (control_start(sock, err, sizeof(err))) {
+		if (sock_explicit) {
+			log_err("control: %s", err);
+			return 2;
+		}
+		log_warn("control: %s; running without a control socket", err);
+	} else {
+		log_info("control: listening on %s", sock);
 	}
 	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -307,6 +439,7 @@ int main(int argc, char **argv)
 	}
 	if (main_loop(sigfd))
 		rc = 1;
+	control_stop();
 	log_info("all domains gone, exiting");
 	return rc;
 }

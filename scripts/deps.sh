@@ -7,6 +7,8 @@ PKGS=(
 	gcc make binutils libc6-dev       # host and guest toolchain
 	libxen-dev                        # Xen public headers: the guest ABI
 	libcmocka-dev                     # unit tests
+	libsepol-dev checkpolicy m4       # Flask: the security server and the policy build
+	policycoreutils-python-utils      # audit2allow, for the policy round-trip test
 )
 
 missing=()

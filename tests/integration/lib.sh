@@ -1,7 +1,10 @@
 # Shared helpers for integration tests. Each test is a bash script that
 # sources this file, boots real domains with bulkhead, and calls fail/pass.
-# Environment (set by run.sh): BH (bulkhead binary), GUEST (guest images),
-# WORK (a fresh directory for this test), TOP (the repository).
+# Environment (set by run.sh): BH (bulkhead binary), BHCTL (the bh tool),
+# GUEST (guest images), POLICY (the shipped Flask policy), WORK (a fresh
+# directory for this test), TOP (the repository).
+# boot and boot_bg run bulkhead enforcing $POLICY, with its control socket
+# at $WORK/ctl.sock (bh -s "$WORK/ctl.sock" reaches it).
 set -u
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -25,7 +28,8 @@ cfg() {
 # boot TIMEOUT ARGS...: run bulkhead in the foreground; sets $rc, output in $WORK/out.
 boot() {
 	local t=$1; shift
-	timeout --signal=KILL "$t" "$BH" --log-dir "$WORK/log" "$@" >"$WORK/out" 2>&1
+	timeout --signal=KILL "$t" "$BH" --log-dir "$WORK/log" --policy "$POLICY" \
+		--socket "$WORK/ctl.sock" "$@" >"$WORK/out" 2>&1
 	rc=$?
 	[ $rc -eq 137 ] && fail "bulkhead did not exit within ${t}s (or was killed)"
 	return 0
@@ -33,7 +37,8 @@ boot() {
 
 # boot_bg ARGS...: start bulkhead in the background; sets $bhpid.
 boot_bg() {
-	"$BH" --log-dir "$WORK/log" "$@" >"$WORK/out" 2>&1 &
+	"$BH" --log-dir "$WORK/log" --policy "$POLICY" --socket "$WORK/ctl.sock" "$@" \
+		>"$WORK/out" 2>&1 &
 	bhpid=$!
 }
 

@@ -5,7 +5,8 @@
 set -u
 B=${1:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-export TOP BH="$TOP/$B/bin/bulkhead" GUEST="$TOP/build/guest"
+export TOP BH="$TOP/$B/bin/bulkhead" BHCTL="$TOP/$B/bin/bh" GUEST="$TOP/build/guest" \
+	POLICY="$TOP/build/policy/bulkhead.pol"
 pass=0 failed=0 skipped=0 failures=()
 
 kvm_ok=1

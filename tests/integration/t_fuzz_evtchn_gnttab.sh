@@ -2,10 +2,10 @@
 # ping-pong pair and a live grant pair; the pairs finish, and bulkhead stops
 # whatever is left of the fuzzer cleanly.
 . "$(dirname "$0")/lib.sh"
-srv=$(cfg srv pingpong memory=4 'cmdline="role=server peer=2 rounds=3000"')
-cli=$(cfg cli pingpong memory=4 'cmdline="role=client peer=1 port=2 rounds=3000"')
-sh=$(cfg sharer grant memory=4 'cmdline="role=sharer peer=4"')
-mp=$(cfg mapper grant memory=4 'cmdline="role=mapper peer=3"')
+srv=$(cfg srv pingpong memory=4 'seclabel="system_u:system_r:netback_t"' 'cmdline="role=server peer=2 rounds=3000"')
+cli=$(cfg cli pingpong memory=4 'seclabel="system_u:system_r:appvm_t"' 'cmdline="role=client peer=1 port=2 rounds=3000"')
+sh=$(cfg sharer grant memory=4 'seclabel="system_u:system_r:appvm_t"' 'cmdline="role=sharer peer=4"')
+mp=$(cfg mapper grant memory=4 'seclabel="system_u:system_r:netback_t"' 'cmdline="role=mapper peer=3"')
 fz=$(cfg fuzz fuzz memory=8 'cmdline="seconds=4 focus=1"')
 boot_bg --domain "$srv" --domain "$cli" --domain "$sh" --domain "$mp" --domain "$fz"
 wait_for "$(log_of cli)" "^pingpong: 3000 round trips\|FAIL" 90

@@ -2,8 +2,8 @@
 # read-only map that has no effect, the granter unable to take back a mapped
 # page, unmap, batched copies both ways, and every misuse with its GNTST_*.
 . "$(dirname "$0")/lib.sh"
-sh=$(cfg sharer grant memory=4 'cmdline="role=sharer peer=2"')
-mp=$(cfg mapper grant memory=4 'cmdline="role=mapper peer=1"')
+sh=$(cfg sharer grant memory=4 'seclabel="system_u:system_r:appvm_t"' 'cmdline="role=sharer peer=2"')
+mp=$(cfg mapper grant memory=4 'seclabel="system_u:system_r:netback_t"' 'cmdline="role=mapper peer=1"')
 boot 60 --domain "$sh" --domain "$mp"
 [ $rc -eq 0 ] || fail "bulkhead exited $rc"
 for c in write-visible readonly-untouched flags-writing end-while-mapped-rw end-while-mapped-ro \

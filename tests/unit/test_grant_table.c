@@ -30,6 +30,7 @@
 #include <xen/grant_table.h>
 #include <xen/memory.h>
 
+#include "flask.h"
 #include "domain.h"
 #include "grant_table.h"
 #include "hypercall.h"
@@ -1991,6 +1992,11 @@ static void test_fuzz(void **state)
 
 int main(void)
 {
+	/*
+	 * These tests drive the handlers' own logic; Flask's decisions are
+	 * test_xsm_*'s business, so no hook checks anything here.
+	 */
+	flask_init(FLASK_DISABLED, 16);
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_setup_table_sizes),

@@ -1,0 +1,48 @@
+/*
+ * The control socket (include/bulkhead/control.h, docs/control-protocol.md).
+ *
+ * bulkhead listens on a Unix stream socket. Each connection is served by
+ * its own thread, with a Flask label chosen by the peer's uid
+ * (SO_PEERCRED) from --control-label, root being dom0 by default. Every
+ * request is checked by a hook before it acts: today the FLASK operations,
+ * each checked in flask.c.
+ *
+ * control_dispatch() is the whole request path after framing; tests call
+ * it directly.
+ */
+#ifndef BH_CONTROL_H
+#define BH_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <bulkhead/control.h>
+
+#include "flask.h"
+
+#define CONTROL_MAX_CONNS 32
+#define CONTROL_MAX_LABELS 16
+#define CONTROL_IO_TIMEOUT_S 10
+
+/* --control-label UID=CONTEXT; 0 or -1 with a message. */
+int control_add_label(const char *spec, char *err, size_t errlen);
+
+/* The default path: /run/bulkhead/control.sock, or $XDG_RUNTIME_DIR/bulkhead/ when not root. */
+const char *control_default_path(void);
+
+/* Listen on path and serve connections from a thread. 0 or -1 with a message. */
+int control_start(const char *path, char *err, size_t errlen);
+void control_stop(void);
+
+/*
+ * One request: op and payload in, status and reply payload out (*out is
+ * malloc'd, *out_len bytes; may be NULL/0). Returns the status.
+ */
+int32_t control_dispatch(const struct flask_subject *s, uint16_t op, const uint8_t *in,
+			 size_t in_len, uint8_t **out, size_t *out_len);
+
+/* Number of ops in the table and the name of each, for the coverage test. */
+const char *control_op_name(uint16_t op);
+
+#endif

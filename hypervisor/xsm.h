@@ -1,0 +1,79 @@
+/*
+ * XSM hooks: the one place where a hypercall handler asks Flask.
+ *
+ * Every guarded operation calls its hook, named after it, after decoding
+ * its arguments and before it changes anything. A hook returns 0 or
+ * -XEN_EACCES (or another Xen errno when a label cannot be computed).
+ * Each checked hook maps to one class and permission of
+ * policy/flask/access_vectors, as Xen's xsm/flask/hooks.c does; the
+ * "self" hooks cover what Xen also leaves unchecked (a domain's own vCPUs,
+ * timers, scheduling and event masks) and check nothing.
+ *
+ * Every hook, checked or not, counts itself in xsm_hook_calls (this
+ * thread's), which the coverage test reads: it drives each hypercall and
+ * sub-op and fails if one returns without having passed a hook.
+ *
+ * Subjects and targets are domain SIDs (domain.sid). A domain acting on
+ * itself is checked against its self SID, the policy's type_transition of
+ * (sid, sid, domain), so policy can tell "itself" from "another domain of
+ * my type", as Xen's _self types do.
+ *
+ * Locking: hooks may be called with event-channel or grant-table locks
+ * held; they take only the AVC's and the security server's locks.
+ */
+#ifndef BH_XSM_H
+#define BH_XSM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xen/xen.h>
+
+#include "flask.h"
+
+struct domain;
+struct vcpu;
+struct evtchn;
+struct xlcfg;
+
+extern __thread uint64_t xsm_hook_calls;
+
+/* Label a new domain from seclabel= (or the policy's domU SID). */
+int xsm_domain_label(struct domain *d, const char *seclabel, char *err, size_t errlen);
+/* The subject for flask operations issued by a domain. */
+struct flask_subject xsm_subject(const struct domain *d);
+
+/* xen_version */
+int xsm_xen_version(struct vcpu *v, uint32_t op);
+/* console_io */
+int xsm_console_io(struct vcpu *v, int cmd);
+/* memory_op */
+int xsm_add_to_physmap(struct vcpu *v, struct domain *t);
+int xsm_memory_map(struct vcpu *v);
+/* vcpu_op, sched_op, set_timer_op, HVMOP_set_evtchn_upcall_vector: self only */
+int xsm_vcpu_op(struct vcpu *v, int cmd);
+int xsm_schedop(struct vcpu *v, int cmd);
+int xsm_set_timer_op(struct vcpu *v);
+int xsm_hvm_upcall_vector(struct vcpu *v);
+/* hvm_op params */
+int xsm_hvm_param(struct vcpu *v, struct domain *t, bool set);
+/* event_channel_op */
+int xsm_evtchn_unbound(struct vcpu *v, domid_t remote, uint32_t *sid);
+int xsm_evtchn_interdomain(struct vcpu *v, struct evtchn *lchn, struct domain *rd,
+			   struct evtchn *rchn);
+int xsm_evtchn_send(struct vcpu *v, const struct evtchn *chn);
+int xsm_evtchn_status(struct vcpu *v, const struct evtchn *chn);
+int xsm_evtchn_close(struct vcpu *v, const struct evtchn *chn);
+int xsm_evtchn_reset(struct vcpu *v, struct domain *t);
+int xsm_evtchn_self(struct vcpu *v, int cmd); /* bind_virq, bind_ipi, bind_vcpu, unmask */
+/* grant_table_op */
+int xsm_grant_setup(struct vcpu *v, struct domain *t);
+int xsm_grant_query_size(struct vcpu *v, struct domain *t);
+int xsm_grant_mapref(struct vcpu *v, struct domain *granter, bool writable);
+/* The mapping's reference keeps a dead granter's struct (and label). */
+int xsm_grant_unmapref(struct vcpu *v, struct domain *granter);
+int xsm_grant_copy(struct vcpu *v, struct domain *other);
+/* xsm_op: each FLASK operation checks itself in flask.c; this only counts. */
+int xsm_flask_op(struct vcpu *v);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * A client of bulkhead's control socket (include/bulkhead/control.h), for
+ * bh and the host services. One request at a time per connection.
+ */
+#ifndef BH_CTL_CLIENT_H
+#define BH_CTL_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bulkhead/control.h>
+
+/* The socket path: path if given, else $BULKHEAD_SOCKET, else the default. */
+const char *ctl_socket_path(const char *path);
+
+/* Connect; the fd, or -errno. */
+int ctl_connect(const char *path);
+
+/*
+ * Send one request and read its reply. Returns the reply's status (0 or
+ * -errno from bulkhead), or -EPROTO/-EIO when the exchange itself failed.
+ * *out (malloc'd, may be NULL) and *out_len receive the reply payload.
+ */
+int ctl_call(int fd, uint16_t op, const void *in, size_t in_len, uint8_t **out,
+	     size_t *out_len);
+
+#endif

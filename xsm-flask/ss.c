@@ -1,0 +1,584 @@
+/*
+ * The security server on libsepol. See ss.h for the locking and the SID
+ * rules. Only this file includes libsepol's headers.
+ */
+/* libsepol's headers name a field "bool": they come before <stdbool.h>. */
+#include <sepol/debug.h>
+#include <sepol/handle.h>
+#include <sepol/policydb/conditional.h>
+#include <sepol/policydb/policydb.h>
+#include <sepol/policydb/services.h>
+#include <sepol/policydb/sidtab.h>
+
+#include "ss.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bulkhead's SIDs: entry i is SID i. Entries are never freed or reused. */
+struct ss_sid {
+	char *ctx;          /* NULL for initial SIDs: the policy names them */
+	uint32_t sepol_sid; /* in the current policy; 0 if it has no such context */
+};
+
+/* What one class of classmap.h is in the loaded policy. */
+struct ss_class_map {
+	uint16_t pclass;                 /* 0: the policy lacks the class */
+	uint32_t pbit[FLASK_MAX_PERMS];  /* policy bit for our bit i; 0: missing */
+};
+
+struct ss_policy {
+	policydb_t *p;
+	sidtab_t *sidtab;
+	struct ss_class_map map[SECCLASS_NR];
+};
+
+static pthread_mutex_t ss_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ss_policy cur;        /* guarded by ss_lock */
+static struct ss_sid *sids;         /* guarded by ss_lock */
+static uint32_t nr_sids;            /* guarded by ss_lock */
+static int *pending_bools;          /* guarded by ss_lock; one per policy boolean */
+static uint32_t seqno = 1;          /* written under ss_lock, read atomically */
+static char load_msg[256];          /* libsepol's last complaint, under ss_lock */
+
+uint32_t ss_seqno(void)
+{
+	return __atomic_load_n(&seqno, __ATOMIC_ACQUIRE);
+}
+
+static void bump_seqno(void)
+{
+	__atomic_add_fetch(&seqno, 1, __ATOMIC_RELEASE);
+}
+
+bool ss_loaded(void)
+{
+	bool r;
+
+	pthread_mutex_lock(&ss_lock);
+	r = cur.p != NULL;
+	pthread_mutex_unlock(&ss_lock);
+	return r;
+}
+
+static void sepol_msg(void *arg, sepol_handle_t *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)arg;
+	(void)h;
+	va_start(ap, fmt);
+	vsnprintf(load_msg, sizeof(load_msg), fmt, ap);
+	va_end(ap);
+}
+
+static void policy_free(struct ss_policy *sp)
+{
+	if (sp->sidtab) {
+		sepol_sidtab_destroy(sp->sidtab);
+		free(sp->sidtab);
+	}
+	if (sp->p) {
+		policydb_destroy(sp->p);
+		free(sp->p);
+	}
+	memset(sp, 0, sizeof(*sp));
+}
+
+/* Point libsepol's services at sp. Caller holds ss_lock. */
+static void policy_select(struct ss_policy *sp)
+{
+	sepol_set_policydb(sp->p);
+	sepol_set_sidtab(sp->sidtab);
+}
+
+/* Map classmap.h's names onto the selected policy's values. */
+static void build_class_map(struct ss_policy *sp)
+{
+	for (int c = 1; c < SECCLASS_NR; c++) {
+		struct ss_class_map *m = &sp->map[c];
+		sepol_security_class_t pc;
+
+		memset(m, 0, sizeof(*m));
+		if (sepol_string_to_security_class(flask_classes[c].name, &pc) != 0)
+			continue;
+		m->pclass = pc;
+		for (int i = 0; flask_classes[c].perms[i]; i++) {
+			sepol_access_vector_t av;
+
+			if (sepol_string_to_av_perm(pc, flask_classes[c].perms[i], &av) == 0)
+				m->pbit[i] = av;
+		}
+	}
+}
+
+/* Map every dynamic SID onto the selected policy. Caller holds ss_lock. */
+static void remap_sids(void)
+{
+	for (uint32_t i = SECINITSID_NUM + 1; i < nr_sids; i++) {
+		sepol_security_id_t s;
+
+		if (sepol_context_to_sid(sids[i].ctx, strlen(sids[i].ctx), &s) == 0)
+			sids[i].sepol_sid = s;
+		else
+			sids[i].sepol_sid = 0;
+	}
+}
+
+static int read_policy(const void *data, size_t len, struct ss_policy *sp, char *err,
+		       size_t errlen)
+{
+	sepol_handle_t *h;
+	struct policy_file pf;
+	int rc = -EINVAL;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->p = calloc(1, sizeof(*sp->p));
+	sp->sidtab = calloc(1, sizeof(*sp->sidtab));
+	h = sepol_handle_create();
+	if (!sp->p || !sp->sidtab || !h) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	sepol_msg_set_callback(h, sepol_msg, NULL);
+	load_msg[0] = 0;
+	if (policydb_init(sp->p)) {
+		free(sp->p);
+		sp->p = NULL;
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	policy_file_init(&pf);
+	pf.type = PF_USE_MEMORY;
+	pf.data = (char *)data;
+	pf.len = len;
+	pf.handle = h;
+	if (policydb_read(sp->p, &pf, 0)) {
+		snprintf(err, errlen, "not a valid binary policy%s%s", load_msg[0] ? ": " : "",
+			 load_msg);
+		goto out;
+	}
+	if (sp->p->policy_type != POLICY_KERN) {
+		snprintf(err, errlen, "a policy module, not a kernel policy");
+		goto out;
+	}
+	if (sp->p->target_platform != SEPOL_TARGET_XEN) {
+		snprintf(err, errlen, "a policy for SELinux, not Xen: build it with checkpolicy -t Xen");
+		goto out;
+	}
+	if (sp->p->policyvers > SS_POLICYVERS_MAX) {
+		snprintf(err, errlen, "policy version %u is newer than %u: build it with checkpolicy -c %u",
+			 sp->p->policyvers, SS_POLICYVERS_MAX, SS_POLICYVERS_MAX);
+		goto out;
+	}
+	if (sepol_sidtab_init(sp->sidtab)) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (policydb_load_isids(sp->p, sp->sidtab)) {
+		snprintf(err, errlen, "the policy's initial SID contexts are not valid");
+		goto out;
+	}
+	for (uint32_t i = 1; i <= SECINITSID_NUM; i++) {
+		if (!sepol_sidtab_search(sp->sidtab, i)) {
+			snprintf(err, errlen, "the policy does not define initial SID %u", i);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (h)
+		sepol_handle_destroy(h);
+	if (rc)
+		policy_free(sp);
+	return rc;
+}
+
+/* Keep the running booleans' values where the new policy has the same name. */
+static int carry_bools(struct ss_policy *old, struct ss_policy *new, int **pending)
+{
+	uint32_t n = new->p->p_bools.nprim;
+	int *pend = calloc(n ? n : 1, sizeof(int));
+
+	if (!pend)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		cond_bool_datum_t *b = new->p->bool_val_to_struct[i];
+
+		if (old->p) {
+			cond_bool_datum_t *ob =
+				hashtab_search(old->p->p_bools.table, new->p->p_bool_val_to_name[i]);
+			if (ob)
+				b->state = ob->state;
+		}
+		pend[i] = b->state;
+	}
+	if (evaluate_conds(new->p)) {
+		free(pend);
+		return -EINVAL;
+	}
+	*pending = pend;
+	return 0;
+}
+
+int ss_load(const void *data, size_t len, char *err, size_t errlen)
+{
+	struct ss_policy np, old;
+	int *pend = NULL;
+	int rc;
+
+	if (len == 0 || len > SS_POLICY_MAX) {
+		snprintf(err, errlen, "policy size %zu is outside 1..%u", len, SS_POLICY_MAX);
+		return -EINVAL;
+	}
+	sepol_debug(0);
+	pthread_mutex_lock(&ss_lock);
+	rc = read_policy(data, len, &np, err, errlen);
+	if (rc)
+		goto out;
+	rc = carry_bools(&cur, &np, &pend);
+	if (rc) {
+		snprintf(err, errlen, "the policy's conditional rules do not evaluate");
+		policy_free(&np);
+		goto out;
+	}
+	if (!sids) {
+		sids = calloc(SECINITSID_NUM + 1, sizeof(*sids));
+		if (!sids) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			free(pend);
+			policy_free(&np);
+			goto out;
+		}
+		nr_sids = SECINITSID_NUM + 1;
+		for (uint32_t i = 1; i <= SECINITSID_NUM; i++)
+			sids[i].sepol_sid = i;
+	}
+	old = cur;
+	cur = np;
+	policy_select(&cur);
+	build_class_map(&cur);
+	remap_sids();
+	free(pending_bools);
+	pending_bools = pend;
+	policy_free(&old);
+	bump_seqno();
+out:
+	pthread_mutex_unlock(&ss_lock);
+	return rc;
+}
+
+void ss_fini(void)
+{
+	pthread_mutex_lock(&ss_lock);
+	policy_free(&cur);
+	for (uint32_t i = 0; i < nr_sids; i++)
+		free(sids[i].ctx);
+	free(sids);
+	sids = NULL;
+	nr_sids = 0;
+	free(pending_bools);
+	pending_bools = NULL;
+	bump_seqno();
+	pthread_mutex_unlock(&ss_lock);
+}
+
+uint32_t ss_policyvers(void)
+{
+	uint32_t v;
+
+	pthread_mutex_lock(&ss_lock);
+	v = cur.p ? cur.p->policyvers : 0;
+	pthread_mutex_unlock(&ss_lock);
+	return v;
+}
+
+bool ss_handle_unknown_allow(void)
+{
+	bool r;
+
+	pthread_mutex_lock(&ss_lock);
+	r = cur.p && (cur.p->handle_unknown & ALLOW_UNKNOWN);
+	pthread_mutex_unlock(&ss_lock);
+	return r;
+}
+
+/* The libsepol SID for one of ours, or the unlabeled SID. Caller holds ss_lock. */
+static uint32_t to_sepol(uint32_t sid)
+{
+	if (sid == 0 || sid >= nr_sids || sids[sid].sepol_sid == 0)
+		return SECINITSID_UNLABELED;
+	return sids[sid].sepol_sid;
+}
+
+/* Find or add our SID for a canonical context. Caller holds ss_lock. */
+static int sid_for_context(const char *canon, uint32_t sepol_sid, uint32_t *out)
+{
+	struct ss_sid *n;
+
+	for (uint32_t i = 1; i <= SECINITSID_NUM && i < nr_sids; i++) {
+		if (sids[i].sepol_sid == sepol_sid) {
+			*out = i;
+			return 0;
+		}
+	}
+	for (uint32_t i = SECINITSID_NUM + 1; i < nr_sids; i++) {
+		if (strcmp(sids[i].ctx, canon) == 0) {
+			sids[i].sepol_sid = sepol_sid;
+			*out = i;
+			return 0;
+		}
+	}
+	if (nr_sids >= SS_SID_MAX)
+		return -ENOMEM;
+	n = realloc(sids, (nr_sids + 1) * sizeof(*sids));
+	if (!n)
+		return -ENOMEM;
+	sids = n;
+	sids[nr_sids].ctx = strdup(canon);
+	if (!sids[nr_sids].ctx)
+		return -ENOMEM;
+	sids[nr_sids].sepol_sid = sepol_sid;
+	*out = nr_sids++;
+	return 0;
+}
+
+/* Our SID for a libsepol SID of the current policy. Caller holds ss_lock. */
+static int from_sepol(uint32_t sepol_sid, uint32_t *out)
+{
+	sepol_security_context_t ctx;
+	size_t len;
+	int rc;
+
+	if (sepol_sid <= SECINITSID_NUM) {
+		*out = sepol_sid;
+		return 0;
+	}
+	if (sepol_sid_to_context(sepol_sid, &ctx, &len))
+		return -EINVAL;
+	rc = sid_for_context(ctx, sepol_sid, out);
+	free(ctx);
+	return rc;
+}
+
+int ss_context_to_sid(const char *ctx, size_t len, uint32_t *sid)
+{
+	sepol_security_id_t s;
+	char buf[SS_CONTEXT_MAX + 1];
+	int rc = -EINVAL;
+
+	/* Callers may pass a counted string with or without its NUL. */
+	while (len && ctx[len - 1] == 0)
+		len--;
+	if (len == 0 || len > SS_CONTEXT_MAX || memchr(ctx, 0, len))
+		return -EINVAL;
+	memcpy(buf, ctx, len);
+	buf[len] = 0;
+	pthread_mutex_lock(&ss_lock);
+	if (cur.p && sepol_context_to_sid(buf, len, &s) == 0)
+		rc = from_sepol(s, sid);
+	pthread_mutex_unlock(&ss_lock);
+	return rc;
+}
+
+int ss_sid_to_context(uint32_t sid, char **ctx, size_t *len)
+{
+	sepol_security_context_t c = NULL;
+	int rc = -EINVAL;
+
+	pthread_mutex_lock(&ss_lock);
+	if (sid == 0 || sid >= nr_sids) {
+		rc = -EINVAL;
+	} else if (sid > SECINITSID_NUM) {
+		/* Report what the SID was made for, even if it is unmapped now. */
+		*ctx = strdup(sids[sid].ctx);
+		*len = *ctx ? strlen(*ctx) : 0;
+		rc = *ctx ? 0 : -ENOMEM;
+	} else if (cur.p && sepol_sid_to_context(sid, &c, len) == 0) {
+		*ctx = c;
+		*len = strlen(c);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&ss_lock);
+	return rc;
+}
+
+static uint32_t map_back(const struct ss_class_map *m, uint32_t pv, bool unknown_allow)
+{
+	uint32_t r = 0;
+
+	for (int i = 0; i < FLASK_MAX_PERMS; i++) {
+		if (m->pbit[i] ? (pv & m->pbit[i]) : unknown_allow)
+			r |= 1u << i;
+	}
+	return r;
+}
+
+int ss_compute_av(uint32_t ssid, uint32_t tsid, enum flask_class c, struct ss_decision *d)
+{
+	struct sepol_av_decision avd;
+	const struct ss_class_map *m;
+	bool unknown_allow;
+	int rc = 0;
+
+	if (c <= SECCLASS_NONE || c >= SECCLASS_NR)
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_lock(&ss_lock);
+	d->seqno = ss_seqno();
+	if (!cur.p) {
+		d->auditdeny = ~0u;
+		goto out;
+	}
+	unknown_allow = cur.p->handle_unknown & ALLOW_UNKNOWN;
+	m = &cur.map[c];
+	if (!m->pclass) {
+		d->allowed = unknown_allow ? ~0u : 0;
+		d->auditdeny = ~0u;
+		goto out;
+	}
+	if (sepol_compute_av(to_sepol(ssid), to_sepol(tsid), m->pclass, ~0u, &avd)) {
+		d->auditdeny = ~0u;
+		goto out;
+	}
+	d->allowed = map_back(m, avd.allowed, unknown_allow);
+	d->auditallow = map_back(m, avd.auditallow, false);
+	d->auditdeny = map_back(m, avd.auditdeny, true);
+out:
+	pthread_mutex_unlock(&ss_lock);
+	return rc;
+}
+
+int ss_compute_av_policy(uint32_t ssid, uint32_t tsid, uint16_t pclass, uint32_t *allowed,
+			 uint32_t *auditallow, uint32_t *auditdeny, uint32_t *seq)
+{
+	struct sepol_av_decision avd;
+	int rc = -EINVAL;
+
+	pthread_mutex_lock(&ss_lock);
+	*seq = ss_seqno();
+	if (cur.p && pclass >= 1 && pclass <= cur.p->p_classes.nprim &&
+	    sepol_compute_av(to_sepol(ssid), to_sepol(tsid), pclass, ~0u, &avd) == 0) {
+		*allowed = avd.allowed;
+		*auditallow = avd.auditallow;
+		*auditdeny = avd.auditdeny;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&ss_lock);
+	return rc;
+}
+
+static int transition_locked(uint32_t ssid, uint32_t tsid, uint16_t pclass, bool member,
+			     uint32_t *out)
+{
+	sepol_security_id_t s;
+
+	if (!cur.p || pclass < 1 || pclass > cur.p->p_classes.nprim)
+		return -EINVAL;
+	if ((member ? sepol_member_sid : sepol_transition_sid)(to_sepol(ssid), to_sepol(tsid),
+								pclass, &s))
+		return -EINVAL;
+	return from_sepol(s, out);
+}
+
+int ss_transition_sid(uint32_t ssid, uint32_t tsid, enum flask_class c, uint32_t *out)
+{
+	int rc = -EINVAL;
+
+	if (c <= SECCLASS_NONE || c >= SECCLASS_NR)
+		return -EINVAL;
+	pthread_mutex_lock(&ss_lock);
+	if (cur.p && cur.map[c].pclass)
+		rc = transition_locked(ssid, tsid, cur.map[c].pclass, false, out);
+	pthread_mutex_unlock(&ss_lock);
+	return rc;
+}
+
+int ss_transition_sid_policy(uint32_t ssid, uint32_t tsid, uint16_t pclass, bool member,
+			     uint32_t *out)
+{
+	int rc;
+
+	pthread_mutex_lock(&ss_lock);
+	rc = transition_locked(ssid, tsid, pclass, member, out);
+	pthread_mutex_unlock(&ss_lock);
+	return rc;
+}
+
+int ss_bool_count(void)
+{
+	int n;
+
+	pthread_mutex_lock(&ss_lock);
+	n = cur.p ? (int)cur.p->p_bools.nprim : 0;
+	pthread_mutex_unlock(&ss_lock);
+	return n;
+}
+
+int ss_bool_lookup(const char *name, uint32_t *id)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&ss_lock);
+	for (uint32_t i = 0; cur.p && i < cur.p->p_bools.nprim; i++) {
+		if (strcmp(cur.p->p_bool_val_to_name[i], name) == 0) {
+			*id = i;
+			rc = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ss_lock);
+	return rc;
+}
+
+int ss_bool_get(uint32_t id, char *name, int *curv, int *pending)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&ss_lock);
+	if (cur.p && id < cur.p->p_bools.nprim) {
+		if (name)
+			snprintf(name, SS_BOOL_NAME_MAX, "%s", cur.p->p_bool_val_to_name[id]);
+		*curv = cur.p->bool_val_to_struct[id]->state;
+		*pending = pending_bools[id];
+		rc = 0;
+	}
+	pthread_mutex_unlock(&ss_lock);
+	return rc;
+}
+
+int ss_bool_set_pending(uint32_t id, int value)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&ss_lock);
+	if (cur.p && id < cur.p->p_bools.nprim) {
+		pending_bools[id] = !!value;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&ss_lock);
+	return rc;
+}
+
+int ss_bool_commit(void)
+{
+	int rc = -EINVAL;
+
+	pthread_mutex_lock(&ss_lock);
+	if (cur.p) {
+		for (uint32_t i = 0; i < cur.p->p_bools.nprim; i++)
+			cur.p->bool_val_to_struct[i]->state = pending_bools[i];
+		rc = evaluate_conds(cur.p) ? -EINVAL : 0;
+		bump_seqno();
+	}
+	pthread_mutex_unlock(&ss_lock);
+	return rc;
+}
