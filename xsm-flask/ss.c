@@ -154,6 +154,11 @@ static int read_policy(const void *data, size_t len, struct ss_policy *sp, char 
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* The target string follows the magic and its length: name the usual mistake. */
+	if (len >= 16 && memcmp((const char *)data + 8, "SE Linux", 8) == 0) {
+		snprintf(err, errlen, "a policy for SELinux, not Xen: build it with checkpolicy -t Xen");
+		goto out;
+	}
 	policy_file_init(&pf);
 	pf.type = PF_USE_MEMORY;
 	pf.data = (char *)data;

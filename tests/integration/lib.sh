@@ -69,3 +69,18 @@ stop_bg() {
 log_of() { echo "$WORK/log/guest-$1.log"; }
 expect_log() { grep -q -- "$2" "$(log_of "$1")" || fail "domain $1: no '$2' in its log: $(tail -n 5 "$(log_of "$1")" 2>&1)"; }
 expect_out() { grep -q -- "$1" "$WORK/out" || fail "no '$1' in bulkhead's output: $(tail -n 20 "$WORK/out")"; }
+
+# bhctl ARGS...: the bh tool against this test's bulkhead.
+bhctl() { "$BHCTL" -s "$WORK/ctl.sock" "$@"; }
+
+# label TYPE: the seclabel= cfg argument for a domain of TYPE.
+label() { echo "seclabel=\"system_u:system_r:$1\""; }
+
+# flask_pair SERVER_TYPE CLIENT_TYPE SECONDS: two flasktest domains (server
+# is domain 1, client domain 2) labelled as given; prints the two cfg paths.
+flask_pair() {
+	cfg server flasktest memory=4 "$(label "$1")" \
+		"cmdline=\"name=server role=server peer=2 seconds=$3\""
+	cfg client flasktest memory=4 "$(label "$2")" \
+		"cmdline=\"name=client role=client peer=1 port=2 seconds=$3\""
+}

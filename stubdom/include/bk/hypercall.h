@@ -44,6 +44,7 @@ static inline long hypercall(unsigned long nr, uint64_t a1, uint64_t a2, uint64_
 	hypercall(__HYPERVISOR_hvm_op, (cmd), (uint64_t)(uintptr_t)(arg), 0, 0, 0)
 #define HYPERVISOR_grant_table_op(cmd, arg, count) \
 	hypercall(__HYPERVISOR_grant_table_op, (cmd), (uint64_t)(uintptr_t)(arg), (count), 0, 0)
+#define HYPERVISOR_xsm_op(op) hypercall(__HYPERVISOR_xsm_op, (uintptr_t)(op), 0, 0, 0, 0)
 #define HYPERVISOR_event_channel_op(cmd, arg) \
 	hypercall(__HYPERVISOR_event_channel_op, (cmd), (uint64_t)(uintptr_t)(arg), 0, 0, 0)
 
