@@ -105,9 +105,9 @@ $(TOOL_BINS): $(B)/bin/%: $$(addprefix $(B)/obj/,$$(subst .c,.o,$$(wildcard tool
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_LDFLAGS) $^ -o $@
 
-$(B)/bin/%: $(B)/obj/bench/%.o $(B)/lib/libbh.a
+$(B)/bin/%: $(B)/obj/bench/%.o $(B)/lib/libhv.a $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_LDFLAGS) $^ -o $@
+	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -o $@
 
 # ---- guest side ------------------------------------------------------------
 

@@ -5,10 +5,13 @@ set -eu
 B=${1:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BH=$TOP/$B/bin/bulkhead
+POLICY=$TOP/build/policy/bulkhead.pol
 G=$TOP/build/guest
 OUT=$TOP/build/bench
 W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
+pid=
+# Never leave a bulkhead behind (it would hold make's stdout open).
+trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$W"' EXIT
 mkdir -p "$OUT"
 : >"$OUT/results.jsonl"
 
@@ -25,33 +28,57 @@ record() { # name value unit [baseline]
 	fi
 }
 
+# Every run enforces the shipped policy, with a private control socket.
+bh() { "$BH" --policy "$POLICY" --socket "$W/ctl.sock" "$@"; }
+NB='seclabel = "system_u:system_r:netback_t"'
+AP='seclabel = "system_u:system_r:appvm_t"'
+
 cfg() { # name app memory
 	printf 'name = "%s"\nkernel = "%s/%s.elf"\nmemory = %s\ncmdline = "name=%s"\n' \
 		"$1" "$G" "$2" "$3" "$1" >"$W/$1.cfg"
 	echo "$W/$1.cfg"
 }
 
-# 1. Null hypercall against the bare exit.
-"$BH" --log-dir "$W/log" --domain "$(cfg bench bench 8)" 2>/dev/null
-line=$(grep '^bench: null_hypercall_ns' "$W/log/guest-bench.log")
-set -- $line
-record null_hypercall "$3" ns "$5"
-bare=$5
+# 1. Null hypercall against the bare exit, and the same with one Flask
+#    decision in it (XENVER_pagesize), under each Flask mode. Within a run
+#    the checked call is compared with the unchecked one; across runs,
+#    enforcing and permissive are compared with disabled.
+for mode in disabled permissive enforcing; do
+	rm -rf "$W/log"
+	bh --flask=$mode --log-dir "$W/log" --domain "$(cfg bench bench 8)" 2>/dev/null
+	set -- $(grep '^bench: null_hypercall_ns' "$W/log/guest-bench.log")
+	null=$3 bare=$5
+	set -- $(grep '^bench: checked_hypercall_ns' "$W/log/guest-bench.log")
+	checked=$3
+	eval "checked_$mode=$checked null_$mode=$null bare_$mode=$bare"
+done
+record null_hypercall "$null_enforcing" ns "$bare_enforcing"
+record checked_hypercall_enforcing "$checked_enforcing" ns "$null_enforcing"
+record checked_hypercall_enf_vs_disabled "$checked_enforcing" ns "$checked_disabled"
+record checked_hypercall_perm_vs_disabled "$checked_permissive" ns "$checked_disabled"
+echo "  (bare exit per run: disabled $bare_disabled, permissive $bare_permissive, enforcing $bare_enforcing ns)"
+bare=$bare_enforcing
+
+# 1b. One AVC decision on the host: a cache hit and a miss, against an
+#     uncontended mutex lock+unlock.
+set -- $("$TOP/$B/bin/avc_bench" "$POLICY" | tr '\n' ' ')
+record avc_hit "$2" ns "$4"
+record avc_miss "$6" ns "$8"
 
 # 2. Event-channel ping-pong between two domains (spinning on shared_info),
 #    against the same bare exit round trip.
-printf 'name = "srv"\nkernel = "%s/pingpong.elf"\nmemory = 4\ncmdline = "role=server peer=2 rounds=2000 spin=1"\n' "$G" >"$W/srv.cfg"
-printf 'name = "cli"\nkernel = "%s/pingpong.elf"\nmemory = 4\ncmdline = "role=client peer=1 port=2 rounds=2000 spin=1"\n' "$G" >"$W/cli.cfg"
-"$BH" --log-dir "$W/log" --domain "$W/srv.cfg" --domain "$W/cli.cfg" 2>/dev/null
+printf 'name = "srv"\nkernel = "%s/pingpong.elf"\nmemory = 4\ncmdline = "role=server peer=2 rounds=2000 spin=1"\n%s\n' "$G" "$NB" >"$W/srv.cfg"
+printf 'name = "cli"\nkernel = "%s/pingpong.elf"\nmemory = 4\ncmdline = "role=client peer=1 port=2 rounds=2000 spin=1"\n%s\n' "$G" "$AP" >"$W/cli.cfg"
+bh --log-dir "$W/log" --domain "$W/srv.cfg" --domain "$W/cli.cfg" 2>/dev/null
 rtt=$(sed -n 's/^pingpong: .* median \([0-9]*\) ns.*/\1/p' "$W/log/guest-cli.log")
 pp_bare=$(sed -n 's/^pingpong: .* bare exit \([0-9]*\) ns.*/\1/p' "$W/log/guest-cli.log")
 record evtchn_pingpong_rtt "$rtt" ns "$pp_bare"
 
 # 3. Grant copy bandwidth (one 4 KiB op, and 16 per call) against memcpy of
 #    4 KiB in the same guest, and the cost of a map plus an unmap.
-printf 'name = "sharer"\nkernel = "%s/grant.elf"\nmemory = 4\ncmdline = "role=sharer peer=2 bench=1"\n' "$G" >"$W/sh.cfg"
-printf 'name = "mapper"\nkernel = "%s/grant.elf"\nmemory = 4\ncmdline = "role=mapper peer=1 bench=1"\n' "$G" >"$W/mp.cfg"
-"$BH" --log-dir "$W/log" --domain "$W/sh.cfg" --domain "$W/mp.cfg" 2>/dev/null
+printf 'name = "sharer"\nkernel = "%s/grant.elf"\nmemory = 4\ncmdline = "role=sharer peer=2 bench=1"\n%s\n' "$G" "$AP" >"$W/sh.cfg"
+printf 'name = "mapper"\nkernel = "%s/grant.elf"\nmemory = 4\ncmdline = "role=mapper peer=1 bench=1"\n%s\n' "$G" "$NB" >"$W/mp.cfg"
+bh --log-dir "$W/log" --domain "$W/sh.cfg" --domain "$W/mp.cfg" 2>/dev/null
 set -- $(grep '^grant-bench:' "$W/log/guest-mapper.log")
 mbs() { awk -v ns="$1" -v n="$2" 'BEGIN { printf "%.1f", n * 4096 / ns * 1000 }'; }
 record grant_copy_4k_bandwidth "$(mbs "$3" 1)" MB/s "$(mbs "$7" 1)"
@@ -62,7 +89,7 @@ record grant_map_unmap "$9" ns "$bare"
 args=()
 for i in $(seq 1 10); do args+=(--domain "$(cfg "hello$i" hello 8)"); done
 for i in $(seq 1 10); do
-	"$BH" --log-dir "$W/log" --domain "$W/hello$i.cfg" 2>&1 |
+	bh --log-dir "$W/log" --domain "$W/hello$i.cfg" 2>&1 |
 		sed -n 's/.*first console line \([0-9]*\) us after create.*/\1/p'
 done | sort -n >"$W/first"
 median=$(sed -n 5p "$W/first")
@@ -76,18 +103,19 @@ kmem() { awk '/^(SUnreclaim|KernelStack|PageTables|SecPageTables|VmallocUsed):/ 
 args=()
 for i in $(seq 1 $N); do args+=(--domain "$(cfg "idle$i" idle 2)"); done
 before=$(kmem)
-"$BH" --log-dir "$W/log" "${args[@]}" 2>/dev/null &
+bh --log-dir "$W/log" "${args[@]}" 2>/dev/null &
 pid=$!
 for _ in $(seq 1 600); do
 	[ "$(cat "$W"/log/guest-idle*.log 2>/dev/null | grep -c 'idle: waiting')" -ge $N ] && break
 	sleep 0.1
 done
-up=$(cat "$W"/log/guest-idle*.log 2>/dev/null | grep -c 'idle: waiting')
+up=$(cat "$W"/log/guest-idle*.log 2>/dev/null | grep -c 'idle: waiting' || true)
 sleep 0.5
 after=$(kmem)
 anon=$(awk '/^RssAnon/ { print $2 }' /proc/$pid/status)
 kill -TERM $pid
 wait $pid || true
+pid=
 [ "$up" -eq $N ] || { echo "only $up of $N idle domains came up"; exit 1; }
 per=$(awk -v a="$after" -v b="$before" -v u="$anon" -v n=$N 'BEGIN { printf "%.0f", (a - b + u) / n }')
 record idle_domain_host_memory "$per" KiB

@@ -87,7 +87,16 @@ static struct avc_counters *my_counters(void)
 	return mine;
 }
 
-#define BUMP(field) __atomic_fetch_add(&my_counters()->field, 1, __ATOMIC_RELAXED)
+/*
+ * Only the owning thread writes its counters, so a relaxed load and store
+ * (no locked instruction) is enough; readers may see a count a few behind.
+ */
+#define BUMP(field)                                                                 \
+	do {                                                                        \
+		struct avc_counters *c_ = my_counters();                            \
+		__atomic_store_n(&c_->field, __atomic_load_n(&c_->field, __ATOMIC_RELAXED) + 1, \
+				 __ATOMIC_RELAXED);                                  \
+	} while (0)
 
 void avc_get_stats(struct avc_stats *st)
 {
