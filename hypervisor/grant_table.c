@@ -480,20 +480,28 @@ static void query_size(struct vcpu *v, struct gnttab_query_size *op)
 	op->status = GNTST_okay;
 }
 
-/* ---- dispatch: count operations of one type, each copied in and out ------ */
+/*
+ * ---- dispatch: count operations of one type, each copied in and out ------
+ *
+ * Each op reports in its status. One that succeeds must have passed its
+ * hook; one refused by its own checks before the hook needs none.
+ */
 
 #define GNTTAB_BATCH(type, fn)                                                    \
 	do {                                                                      \
 		uint64_t i_;                                                      \
 		for (i_ = 0; i_ < count; i_++) {                                  \
 			type op_;                                                 \
-			uint64_t at_ = arg + i_ * sizeof(op_);                    \
+			uint64_t at_ = arg + i_ * sizeof(op_), hooks_;            \
 			int rc_;                                                  \
 			if (vcpu_should_stop(v))                                  \
 				return -XEN_EAGAIN;                               \
 			if ((rc_ = guest_copy_from(v, &op_, at_, sizeof(op_))))   \
 				return rc_;                                       \
+			hooks_ = xsm_hook_calls;                                  \
 			fn(v, &op_);                                              \
+			if (op_.status == GNTST_okay && xsm_hook_calls == hooks_) \
+				hypercall_note_unhooked("grant_table_op", cmd);   \
 			if ((rc_ = guest_copy_to(v, at_, &op_, sizeof(op_))))     \
 				return rc_;                                       \
 		}                                                                 \

@@ -37,14 +37,20 @@ long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t a[5], int cp
 	if (nr >= NR_HYPERCALLS || !hypercall_table[nr].fn)
 		return -XEN_ENOSYS;
 	rc = hypercall_table[nr].fn(v, a);
-	/* Grant batches of zero do nothing and need no hook. */
-	if (rc >= 0 && xsm_hook_calls == hooks &&
-	    !(nr == __HYPERVISOR_grant_table_op && (uint32_t)a[2] == 0)) {
-		if (atomic_fetch_add(&hypercall_unhooked, 1) < 16)
-			log_err("BUG: %s sub-op %llu succeeded without an XSM hook",
-				hypercall_table[nr].name, (unsigned long long)a[0]);
-	}
+	/*
+	 * Grant ops return 0 whatever each op's status: grant_table.c checks
+	 * each op that succeeds (GNTST_okay) itself.
+	 */
+	if (rc >= 0 && xsm_hook_calls == hooks && nr != __HYPERVISOR_grant_table_op)
+		hypercall_note_unhooked(hypercall_table[nr].name, a[0]);
 	return rc;
+}
+
+void hypercall_note_unhooked(const char *name, uint64_t cmd)
+{
+	if (atomic_fetch_add(&hypercall_unhooked, 1) < 16)
+		log_err("BUG: %s sub-op %llu succeeded without an XSM hook", name,
+			(unsigned long long)cmd);
 }
 
 /*

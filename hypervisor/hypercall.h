@@ -34,6 +34,8 @@ extern const struct hypercall_entry hypercall_table[NR_HYPERCALLS];
  */
 extern _Atomic uint64_t hypercall_unhooked;
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t a[5], int cpl);
+/* Count and log one such bug; grant_table.c calls it per op. */
+void hypercall_note_unhooked(const char *name, uint64_t cmd);
 
 /* Fill a hypercall page at host pointer `page` (4 KiB). */
 void hypercall_page_fill(uint8_t *page);

@@ -194,8 +194,10 @@ static int channel_sid(const struct domain *owner, const struct domain *remote, 
 
 /*
  * Xen's flask_evtchn_unbound: the caller creates an endpoint labelled for
- * the remote, and that label must be allowed to bind to the remote. A
- * remote that does not exist yet is checked when it binds (*sid = 0).
+ * the remote, and that label must be allowed to bind to the remote. For a
+ * remote that does not exist yet, the caller needs event:create on its own
+ * loopback label now, and the end is labelled and checked when the remote
+ * binds (*sid = 0).
  * Called without event-channel locks: it looks the remote up.
  */
 int xsm_evtchn_unbound(struct vcpu *v, domid_t remote, uint32_t *sid)
@@ -209,8 +211,15 @@ int xsm_evtchn_unbound(struct vcpu *v, domid_t remote, uint32_t *sid)
 	if (!flask_enabled())
 		return 0;
 	rd = remote == d->id ? d : domain_get(remote);
-	if (!rd)
-		return 0;
+	if (!rd) {
+		/*
+		 * No remote to label the end for yet: the caller must at least
+		 * be allowed to make channel ends (its loopback label); the rest
+		 * is checked when the remote binds. Xen refuses outright here.
+		 */
+		rc = channel_sid(d, d, &newsid);
+		return rc ? rc : check(d, newsid, SECCLASS_EVENT, EVENT__CREATE);
+	}
 	rc = channel_sid(d, rd, &newsid);
 	if (!rc)
 		rc = check(d, newsid, SECCLASS_EVENT, EVENT__CREATE);

@@ -79,7 +79,8 @@ static void sepol_msg(void *arg, sepol_handle_t *h, const char *fmt, ...)
 static void policy_free(struct ss_policy *sp)
 {
 	if (sp->sidtab) {
-		sepol_sidtab_destroy(sp->sidtab);
+		if (sp->sidtab->htable) /* only once policydb_load_isids made it */
+			sepol_sidtab_destroy(sp->sidtab);
 		free(sp->sidtab);
 	}
 	if (sp->p) {
@@ -182,17 +183,23 @@ static int read_policy(const void *data, size_t len, struct ss_policy *sp, char 
 			 sp->p->policyvers, SS_POLICYVERS_MAX, SS_POLICYVERS_MAX);
 		goto out;
 	}
-	if (sepol_sidtab_init(sp->sidtab)) {
-		snprintf(err, errlen, "out of memory");
-		rc = -ENOMEM;
-		goto out;
-	}
+	/* policydb_load_isids initialises the table itself. */
 	if (policydb_load_isids(sp->p, sp->sidtab)) {
 		snprintf(err, errlen, "the policy's initial SID contexts are not valid");
 		goto out;
 	}
+	/*
+	 * Look in the policy's own list, not with sepol_sidtab_search: that
+	 * answers for a missing SID with the unlabeled SID's context, and
+	 * libsepol would then give the missing number to the first new
+	 * context, which from_sepol() would take for the initial SID.
+	 */
 	for (uint32_t i = 1; i <= SECINITSID_NUM; i++) {
-		if (!sepol_sidtab_search(sp->sidtab, i)) {
+		ocontext_t *c;
+
+		for (c = sp->p->ocontexts[OCON_ISID]; c && c->sid[0] != i; c = c->next)
+			;
+		if (!c) {
 			snprintf(err, errlen, "the policy does not define initial SID %u", i);
 			goto out;
 		}
