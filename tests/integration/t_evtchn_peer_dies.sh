@@ -2,9 +2,10 @@
 # end go back to unbound (Xen's semantics) and carries on.
 . "$(dirname "$0")/lib.sh"
 w=$(cfg watcher evtest memory=4 'seclabel="system_u:system_r:netback_t"' 'cmdline="mode=watch peer=2"')
-# The client binds port 2 of domain 1, pings, and is destroyed on poweroff.
+# The client binds port 2 of domain 1, pings, gets no pong (the watcher
+# never answers) and crashes a second later, and is destroyed.
 srv_port=2
-c=$(cfg victim pingpong memory=4 'seclabel="system_u:system_r:appvm_t"' "cmdline=\"role=client peer=1 port=$srv_port rounds=1\"")
+c=$(cfg victim pingpong memory=4 'seclabel="system_u:system_r:appvm_t"' "cmdline=\"role=client peer=1 port=$srv_port rounds=1 wait=1\"")
 boot_bg --domain "$w" --domain "$c"
 wait_for "$WORK/out" "(victim) destroyed" 30
 wait_for "$(log_of watcher)" "evtest: PASS\|evtest: FAIL" 30

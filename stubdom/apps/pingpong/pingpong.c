@@ -6,6 +6,7 @@
  *   role=client peer=D port=P       binds to D's port P and sends pings
  *   rounds=N (default 1000)         round trips, then both power off
  *   spin=1                          poll without blocking (the benchmark)
+ *   wait=S (default 30)             seconds to wait for each ping or pong
  *
  * The client prints the median round trip. Without xenstore, the client
  * learns the server's port from its command line: the server's first free
@@ -20,6 +21,7 @@
 #define SEC 1000000000ull
 
 static volatile uint64_t received;
+static uint64_t wait_ns = 30 * SEC;
 
 static void on_event(evtchn_port_t port, void *arg)
 {
@@ -55,7 +57,7 @@ static int server(domid_t peer, uint64_t rounds, bool spin)
 	evtchn_unmask(port);
 	printk("pingpong: server port %u for domain %u\n", port, peer);
 	for (i = 0; i < rounds; i++) {
-		if (!next_event(seen, spin, now_ns() + 30 * SEC)) {
+		if (!next_event(seen, spin, now_ns() + wait_ns)) {
 			printk("pingpong: FAIL no ping %lu\n", i);
 			return 1;
 		}
@@ -106,7 +108,7 @@ static int client(domid_t peer, evtchn_port_t rport, uint64_t rounds, bool spin)
 	for (i = 0; i < rounds; i++) {
 		t = now_ns();
 		evtchn_send(port);
-		if (!next_event(seen, spin, t + 30 * SEC)) {
+		if (!next_event(seen, spin, t + wait_ns)) {
 			printk("pingpong: FAIL no pong %lu\n", i);
 			return 1;
 		}
@@ -125,6 +127,8 @@ int app_main(const char *cmdline)
 	domid_t peer = (domid_t)cmdline_get_u64(cmdline, "peer", 0);
 	uint64_t rounds = cmdline_get_u64(cmdline, "rounds", 1000);
 	bool spin = cmdline_get_u64(cmdline, "spin", 0);
+
+	wait_ns = cmdline_get_u64(cmdline, "wait", 30) * SEC;
 
 	if (!rounds)
 		rounds = 1;
