@@ -3,7 +3,9 @@
 . "$(dirname "$0")/lib.sh"
 srv=$(cfg srv pingpong memory=4 "$(label netback_t)" 'cmdline="role=server peer=2 rounds=4000"')
 cli=$(cfg cli pingpong memory=4 "$(label appvm_t)" 'cmdline="role=client peer=1 port=2 rounds=4000"')
-boot_bg --domain "$srv" --domain "$cli"
+# An idle third domain keeps bulkhead (and its socket) up after the pair.
+idle=$(cfg idle idle memory=4)
+boot_bg --domain "$srv" --domain "$cli" --domain "$idle"
 wait_for "$(log_of srv)" "server port 2" 10
 n=0
 while ! grep -q "round trips" "$(log_of cli)" 2>/dev/null; do
