@@ -68,7 +68,7 @@ APP_ELFS := $(patsubst %,$(G)/%.elf,$(APPS))
 
 all: host guests policy
 
-host: $(DEPS_STAMP) $(B)/bin/bulkhead $(UNIT_BINS) $(BENCH_HOST_BINS) $(TOOL_BINS)
+host: $(DEPS_STAMP) $(B)/bin/bulkhead $(B)/bin/bulkhead-test $(UNIT_BINS) $(BENCH_HOST_BINS) $(TOOL_BINS)
 guests: $(DEPS_STAMP) $(APP_ELFS)
 
 deps:
@@ -95,11 +95,20 @@ $(B)/lib/libhv.a: $(HV_OBJS)
 
 $(B)/bin/bulkhead: $(B)/obj/hypervisor/main.o $(B)/lib/libhv.a $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -o $@
+	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp -o $@
+
+# The same with test-only triggers (BH_TEST_TRIGGERS): for the tests, never installed.
+$(B)/obj/hypervisor/main-test.o: hypervisor/main.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -DBH_TEST_TRIGGERS -MMD -MP -c $< -o $@
+
+$(B)/bin/bulkhead-test: $(B)/obj/hypervisor/main-test.o $(B)/lib/libhv.a $(B)/lib/libbh.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp -o $@
 
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/lib/libhv.a $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lcmocka -o $@
+	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp -lcmocka -o $@
 
 $(TOOL_BINS): $(B)/bin/%: $$(addprefix $(B)/obj/,$$(subst .c,.o,$$(wildcard tools/$$*/*.c))) $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
@@ -107,7 +116,7 @@ $(TOOL_BINS): $(B)/bin/%: $$(addprefix $(B)/obj/,$$(subst .c,.o,$$(wildcard tool
 
 $(B)/bin/%: $(B)/obj/bench/%.o $(B)/lib/libhv.a $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -o $@
+	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp -o $@
 
 # ---- guest side ------------------------------------------------------------
 

@@ -24,6 +24,7 @@ static unsigned int nr_labels;
 static int listen_fd = -1;
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static pthread_t accept_thread;
+static bool serving;
 static int active_conns; /* atomic */
 
 int control_add_label(const char *spec, char *err, size_t errlen)
@@ -482,7 +483,7 @@ static int make_parent(const char *path)
 	return mkdir(dir, 0700) && errno != EEXIST ? -1 : 0;
 }
 
-int control_start(const char *path, char *err, size_t errlen)
+int control_listen(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	mode_t old;
@@ -519,13 +520,26 @@ int control_start(const char *path, char *err, size_t errlen)
 	umask(old);
 	listen_fd = fd;
 	snprintf(sock_path, sizeof(sock_path), "%s", path);
+	return 0;
+}
+
+int control_fd(void)
+{
+	return listen_fd;
+}
+
+int control_serve(char *err, size_t errlen)
+{
+	if (listen_fd < 0)
+		return 0;
 	if (pthread_create(&accept_thread, NULL, accept_loop, NULL)) {
 		snprintf(err, errlen, "pthread_create: %s", strerror(errno));
-		close(fd);
-		unlink(path);
+		close(listen_fd);
+		unlink(sock_path);
 		listen_fd = -1;
 		return -1;
 	}
+	serving = true;
 	return 0;
 }
 
@@ -534,7 +548,8 @@ void control_stop(void)
 	if (listen_fd < 0)
 		return;
 	shutdown(listen_fd, SHUT_RDWR);
-	pthread_join(accept_thread, NULL);
+	if (serving)
+		pthread_join(accept_thread, NULL);
 	close(listen_fd);
 	unlink(sock_path);
 	listen_fd = -1;

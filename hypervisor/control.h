@@ -31,8 +31,13 @@ int control_add_label(const char *spec, char *err, size_t errlen);
 /* The default path: /run/bulkhead/control.sock, or $XDG_RUNTIME_DIR/bulkhead/ when not root. */
 const char *control_default_path(void);
 
-/* Listen on path and serve connections from a thread. 0 or -1 with a message. */
-int control_start(const char *path, char *err, size_t errlen);
+/*
+ * Listen on path (set-up: creates the socket), then, once the process is
+ * confined, serve connections from a thread. Each: 0 or -1 with a message.
+ */
+int control_listen(const char *path, char *err, size_t errlen);
+int control_serve(char *err, size_t errlen);
+int control_fd(void); /* the listening socket, or -1 */
 void control_stop(void);
 
 /*

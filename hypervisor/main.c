@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,9 @@
 #include "control.h"
 #include "domain.h"
 #include "flask.h"
+#include "hardening.h"
 #include "log.h"
+#include "seccomp_bulkhead.h"
 #include "pvclock.h"
 #include "vcpu.h"
 #include "xlcfg.h"
@@ -56,6 +59,11 @@ static void usage(FILE *f)
 		"      --avc-slots N   access vector cache entries (default %u)\n"
 		"  -s, --socket PATH   the control socket (default $BULKHEAD_SOCKET, else\n"
 		"                      %s)\n"
+		"  -u, --user USER     after set-up, run as USER (a name, or UID[:GID]),\n"
+		"                      keeping /dev/kvm and the control socket open\n"
+		"      --seccomp MODE  on (default): confine bulkhead to its system-call\n"
+		"                      allow-list; off: development and benchmarks only\n"
+		"      --print-seccomp print the allow-list and the filter, and exit\n"
 		"      --control-label UID=CONTEXT\n"
 		"                      the Flask label of control connections from UID\n"
 		"                      (repeatable; root is dom0 unless set)\n"
@@ -209,6 +217,81 @@ static int main_loop(int sigfd)
 	return 0;
 }
 
+/* --user: a name, or UID[:GID]. */
+static int parse_user(const char *s, struct harden_opts *o)
+{
+	struct passwd *pw = getpwnam(s);
+	char *end;
+	unsigned long uid, gid;
+
+	if (pw) {
+		o->uid = pw->pw_uid;
+		o->gid = pw->pw_gid;
+		o->set_ids = true;
+		return 0;
+	}
+	errno = 0;
+	uid = strtoul(s, &end, 10);
+	if (errno || end == s || uid >= UINT32_MAX)
+		return -1;
+	gid = uid;
+	if (*end == ':') {
+		const char *g = end + 1;
+
+		gid = strtoul(g, &end, 10);
+		if (errno || end == g || gid >= UINT32_MAX)
+			return -1;
+	}
+	if (*end)
+		return -1;
+	o->uid = uid;
+	o->gid = gid;
+	o->set_ids = true;
+	return 0;
+}
+
+#ifdef BH_TEST_TRIGGERS
+/*
+ * The test build only (build/bin/bulkhead-test): make one forbidden call
+ * after start-up, named by $BULKHEAD_TEST_FORBIDDEN, so that a test can see
+ * the filter kill bulkhead and log the call. The release build lacks it.
+ */
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <termios.h>
+
+static void test_forbidden_call(void)
+{
+	const char *what = getenv("BULKHEAD_TEST_FORBIDDEN");
+	char *const argv[] = { "true", NULL };
+	struct termios t;
+
+	if (!what || !what[0])
+		return;
+	log_info("test: making the forbidden call '%s'", what);
+	if (!strcmp(what, "execve"))
+		execve("/bin/true", argv, NULL);
+	else if (!strcmp(what, "socket"))
+		socket(AF_INET, SOCK_STREAM, 0);
+	else if (!strcmp(what, "ptrace"))
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+	else if (!strcmp(what, "mmap-exec"))
+		mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	else if (!strcmp(what, "ioctl"))
+		tcgetattr(0, &t); /* TCGETS: not a KVM request */
+	else if (!strcmp(what, "mount"))
+		mount("none", "/tmp", "tmpfs", 0, NULL);
+	else if (!strcmp(what, "bpf"))
+		syscall(SYS_bpf, 0, NULL, 0);
+	else if (!strcmp(what, "keyctl"))
+		syscall(SYS_keyctl, 0, 0, 0, 0, 0);
+	log_err("test: the forbidden call '%s' returned", what);
+}
+#endif
+
 /* The first policy file that exists, in the order usage() gives. */
 static const char *default_policy(void)
 {
@@ -281,6 +364,9 @@ int main(int argc, char **argv)
 		{ "avc-slots", required_argument, NULL, 'A' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "control-label", required_argument, NULL, 'L' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "seccomp", required_argument, NULL, 'S' },
+		{ "print-seccomp", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -298,8 +384,10 @@ int main(int argc, char **argv)
 	const char *sock = getenv("BULKHEAD_SOCKET");
 	bool sock_explicit = sock && sock[0];
 	char *end;
+	struct harden_opts hopts = { .seccomp = true, .max_files = 65536 };
+	static char stdout_buf[8192];
 
-	while ((c = getopt_long(argc, argv, "d:cl:vhp:s:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:cl:vhp:s:u:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (ncfg == MAX_BOOT_DOMAINS) {
@@ -325,6 +413,21 @@ int main(int argc, char **argv)
 			sock = optarg;
 			sock_explicit = true;
 			break;
+		case 'u':
+			if (parse_user(optarg, &hopts)) {
+				fprintf(stderr, "bulkhead: --user: no such user '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'S':
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				fprintf(stderr, "bulkhead: --seccomp takes on or off\n");
+				return 2;
+			}
+			hopts.seccomp = !strcmp(optarg, "on");
+			break;
+		case 'P':
+			return seccomp_print(&seccomp_bulkhead, stdout) ? 1 : 0;
 		case 'L':
 			if (control_add_label(optarg, err, sizeof(err))) {
 				fprintf(stderr, "bulkhead: %s\n", err);
@@ -370,7 +473,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bh_log_init("bulkhead", level);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Our own buffer: stdio must not probe or allocate after the filter is on. */
+	setvbuf(stdout, stdout_buf, _IOLBF, sizeof(stdout_buf));
 
 	/* Every config is checked before anything boots. */
 	for (i = 0; i < ncfg; i++) {
@@ -406,7 +510,7 @@ int main(int argc, char **argv)
 	/* After the mask: its threads must not take SIGINT/SIGTERM. */
 	if (!sock_explicit)
 		sock = control_default_path();
-	if (control_start(sock, err, sizeof(err))) {
+	if (control_listen(sock, err, sizeof(err))) {
 		if (sock_explicit) {
 			log_err("control: %s", err);
 			return 2;
@@ -427,6 +531,24 @@ int main(int argc, char **argv)
 	ev.data.u64 = EV_DOMAIN;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, domain_event_fd, &ev);
 
+	/* Set-up is done: from here on, only what the allow-list names. */
+	{
+		const int keep[] = { kvm_fd, domain_event_fd, control_fd(), sigfd, epfd };
+
+		hopts.keep_fds = keep;
+		hopts.nr_keep_fds = sizeof(keep) / sizeof(keep[0]);
+		if (!hopts.seccomp)
+			log_warn("seccomp is OFF (--seccomp=off): development and benchmarks only");
+		if (harden(&seccomp_bulkhead, &hopts, err, sizeof(err))) {
+			log_err("hardening: %s", err);
+			return 1;
+		}
+	}
+	if (control_serve(err, sizeof(err))) {
+		log_err("control: %s", err);
+		return 1;
+	}
+
 	for (i = 0; i < ncfg; i++) {
 		if (start_domain(&cfgs[i], paths[i]))
 			rc = 1;
@@ -437,6 +559,9 @@ int main(int argc, char **argv)
 		log_err("no domain could be started");
 		return 1;
 	}
+#ifdef BH_TEST_TRIGGERS
+	test_forbidden_call();
+#endif
 	if (main_loop(sigfd))
 		rc = 1;
 	control_stop();

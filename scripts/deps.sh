@@ -9,6 +9,7 @@ PKGS=(
 	libcmocka-dev                     # unit tests
 	libsepol-dev checkpolicy m4       # Flask: the security server and the policy build
 	policycoreutils-python-utils      # audit2allow, for the policy round-trip test
+	libseccomp-dev                    # the host processes' system-call allow-lists
 )
 
 missing=()

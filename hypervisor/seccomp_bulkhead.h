@@ -1,0 +1,9 @@
+/* bulkhead's seccomp allow-list (seccomp_bulkhead.c); applied by main.c. */
+#ifndef BH_SECCOMP_BULKHEAD_H
+#define BH_SECCOMP_BULKHEAD_H
+
+#include "hardening.h"
+
+extern const struct seccomp_table seccomp_bulkhead;
+
+#endif
