@@ -43,9 +43,14 @@ cfg() { # name app memory
 #    decision in it (XENVER_pagesize), under each Flask mode. Within a run
 #    the checked call is compared with the unchecked one; across runs,
 #    enforcing and permissive are compared with disabled.
-for mode in disabled permissive enforcing; do
+#    The same with bulkhead's seccomp filter off ("nofilter", enforcing).
+for mode in disabled permissive nofilter enforcing; do
 	rm -rf "$W/log"
-	bh --flask=$mode --log-dir "$W/log" --domain "$(cfg bench bench 8)" 2>/dev/null
+	if [ $mode = nofilter ]; then
+		bh --seccomp=off --log-dir "$W/log" --domain "$(cfg bench bench 8)" 2>/dev/null
+	else
+		bh --flask=$mode --log-dir "$W/log" --domain "$(cfg bench bench 8)" 2>/dev/null
+	fi
 	set -- $(grep '^bench: null_hypercall_ns' "$W/log/guest-bench.log")
 	null=$3 bare=$5
 	set -- $(grep '^bench: checked_hypercall_ns' "$W/log/guest-bench.log")
@@ -56,7 +61,8 @@ record null_hypercall "$null_enforcing" ns "$bare_enforcing"
 record checked_hypercall_enforcing "$checked_enforcing" ns "$null_enforcing"
 record checked_hypercall_enf_vs_disabled "$checked_enforcing" ns "$checked_disabled"
 record checked_hypercall_perm_vs_disabled "$checked_permissive" ns "$checked_disabled"
-echo "  (bare exit per run: disabled $bare_disabled, permissive $bare_permissive, enforcing $bare_enforcing ns)"
+record null_hypercall_seccomp_vs_off "$null_enforcing" ns "$null_nofilter"
+echo "  (bare exit per run: disabled $bare_disabled, permissive $bare_permissive, no filter $bare_nofilter, enforcing $bare_enforcing ns)"
 bare=$bare_enforcing
 
 # 1b. One AVC decision on the host: a cache hit and a miss, against an
