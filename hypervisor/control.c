@@ -402,6 +402,15 @@ static void *conn_thread(void *arg)
 				 h.magic, h.version, h.op, h.len);
 			break;
 		}
+		/* Not 64 MiB of policy from a peer that may not load one. */
+		if (h.op == BH_CTL_FLASK_LOAD && h.len > SS_POLICY_MAX) {
+			log_warn("control: a %u-byte policy is over the limit; closing", h.len);
+			break;
+		}
+		if (h.op == BH_CTL_FLASK_LOAD && flask_op_may_load(&subj)) {
+			log_warn("control: policy load refused before reading it; closing");
+			break;
+		}
 		if (h.len) {
 			in = malloc(h.len);
 			if (!in || read_full(fd, in, h.len)) {

@@ -516,8 +516,6 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		log_warn("control: %s; running without a control socket", err);
-	} else {
-		log_info("control: listening on %s", sock);
 	}
 	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -548,6 +546,8 @@ int main(int argc, char **argv)
 		log_err("control: %s", err);
 		return 1;
 	}
+	if (control_fd() >= 0)
+		log_info("control: listening on %s", sock);
 
 	for (i = 0; i < ncfg; i++) {
 		if (start_domain(&cfgs[i], paths[i]))

@@ -91,6 +91,11 @@ int flask_op_load(const struct flask_subject *s, const void *data, size_t len, c
 	return rc;
 }
 
+int flask_op_may_load(const struct flask_subject *s)
+{
+	return has_security(s, SECURITY__LOAD_POLICY);
+}
+
 int flask_op_getenforce(const struct flask_subject *s, int *enforcing)
 {
 	int rc = has_security(s, SECURITY__COMPUTE_AV);

@@ -37,6 +37,7 @@ boot() {
 
 # boot_bg ARGS...: start bulkhead in the background; sets $bhpid.
 boot_bg() {
+	: >"$WORK/out" # now, so that wait_for never reads the last run's output
 	"$BH" --log-dir "$WORK/log" --policy "$POLICY" --socket "$WORK/ctl.sock" "$@" \
 		>"$WORK/out" 2>&1 &
 	bhpid=$!
