@@ -44,6 +44,8 @@ LIB_SRCS := $(wildcard lib/*.c)
 HV_SRCS := $(filter-out hypervisor/main.c,$(wildcard hypervisor/*.c)) $(wildcard xsm-flask/*.c)
 # libsepol is linked statically: its security-server internals are not in the .so.
 SEPOL_A := $(shell $(CC) -print-file-name=libsepol.a)
+# Measured boot: tpm2-tss (ESYS, the TCTI loader, marshalling) and OpenSSL's digests.
+TPM_LIBS := -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc -lcrypto
 LIB_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS))
 HV_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(HV_SRCS))
 
@@ -95,7 +97,7 @@ $(B)/lib/libhv.a: $(HV_OBJS)
 
 $(B)/bin/bulkhead: $(B)/obj/hypervisor/main.o $(B)/lib/libhv.a $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp -o $@
+	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp $(TPM_LIBS) -o $@
 
 # The same with test-only triggers (BH_TEST_TRIGGERS): for the tests, never installed.
 $(B)/obj/hypervisor/main-test.o: hypervisor/main.c $(DEPS_STAMP)
@@ -104,19 +106,19 @@ $(B)/obj/hypervisor/main-test.o: hypervisor/main.c $(DEPS_STAMP)
 
 $(B)/bin/bulkhead-test: $(B)/obj/hypervisor/main-test.o $(B)/lib/libhv.a $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp -o $@
+	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp $(TPM_LIBS) -o $@
 
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/lib/libhv.a $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp -lcmocka -o $@
+	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp $(TPM_LIBS) -lcmocka -o $@
 
 $(TOOL_BINS): $(B)/bin/%: $$(addprefix $(B)/obj/,$$(subst .c,.o,$$(wildcard tools/$$*/*.c))) $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_LDFLAGS) $^ -o $@
+	$(CC) $(HOST_LDFLAGS) $^ $(TPM_LIBS) -o $@
 
 $(B)/bin/%: $(B)/obj/bench/%.o $(B)/lib/libhv.a $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp -o $@
+	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp $(TPM_LIBS) -o $@
 
 # ---- guest side ------------------------------------------------------------
 
@@ -152,7 +154,7 @@ test-integration: all
 	@tests/integration/run.sh $(B)
 
 run: all
-	$(B)/bin/bulkhead --console --log-dir build/run/log --policy build/policy/bulkhead.pol \
+	scripts/run.sh $(B) \
 		$(addprefix --domain ,$(sort $(wildcard examples/workstation/*.cfg)))
 
 bench: all

@@ -10,6 +10,7 @@
 #include <bulkhead/abi.h>
 
 #include "domain.h"
+#include "measure.h"
 #include "pvh_elf.h"
 
 /* Read a whole image file, refusing one larger than `max` bytes. */
@@ -89,6 +90,11 @@ int builder_build(struct domain *d, char *err, size_t errlen)
 	buf = read_image(d->cfg.kernel, d->ram.size, &len, err, errlen);
 	if (!buf)
 		return -1;
+	/* Measured from the very bytes that are loaded. */
+	if (measure_domain(d->name, MEASURE_PCR_IMAGES, "kernel", buf, len, err, errlen)) {
+		free(buf);
+		return -1;
+	}
 	rc = pvh_elf_load(d->cfg.kernel, buf, len, d->ram.base, d->ram.size,
 			  BH_LOAD_MIN_GPA, &img, err, errlen);
 	free(buf);
@@ -117,6 +123,10 @@ int builder_build(struct domain *d, char *err, size_t errlen)
 		buf = read_image(d->cfg.ramdisk, d->ram.size, &len, err, errlen);
 		if (!buf)
 			return -1;
+		if (measure_domain(d->name, MEASURE_PCR_IMAGES, "ramdisk", buf, len, err, errlen)) {
+			free(buf);
+			return -1;
+		}
 		if (at > d->ram.size || len > d->ram.size - at) {
 			snprintf(err, errlen, "%s: %zu bytes do not fit in guest RAM after "
 				 "the kernel (%llu MiB)", d->cfg.ramdisk, len,

@@ -10,7 +10,7 @@
 #include "log.h"
 
 /* mkdir -p: the log directory may be new, and so may its parents. */
-static int make_dirs(const char *dir)
+int make_dirs(const char *dir)
 {
 	char path[4096];
 	size_t i, n = strlen(dir);

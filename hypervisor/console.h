@@ -18,4 +18,7 @@ void console_put(struct domain *d, const char *buf, size_t len);
 /* Write one line from bulkhead itself into the domain's log. */
 void console_note(struct domain *d, const char *line);
 
+/* mkdir -p with mode 0755; 0 or -1 (errno). */
+int make_dirs(const char *dir);
+
 #endif

@@ -17,6 +17,7 @@
 #include "builder.h"
 #include "console.h"
 #include "log.h"
+#include "measure.h"
 #include "pvclock.h"
 #include "vcpu.h"
 #include "xsm.h"
@@ -258,6 +259,24 @@ fail:
 	return -1;
 }
 
+static int measure_domain_config(struct domain *d, char *why, size_t whylen)
+{
+	char canon[XLCFG_CANONICAL_MAX];
+	int n;
+
+	if (!measure_enabled())
+		return 0;
+	n = xlcfg_canonical(&d->cfg, canon, sizeof(canon));
+	if (n < 0) {
+		snprintf(why, whylen, "the config is too long to measure");
+		return -1;
+	}
+	if (measure_domain(d->name, MEASURE_PCR_DOMCFG, "cmdline", d->cfg.cmdline,
+			   strlen(d->cfg.cmdline), why, whylen))
+		return -1;
+	return measure_domain(d->name, MEASURE_PCR_DOMCFG, "config", canon, n, why, whylen);
+}
+
 struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 			     domid_t id, char *err, size_t errlen)
 {
@@ -308,6 +327,9 @@ struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 	if (console_open(d, why, sizeof(why)))
 		goto fail;
 	if (builder_build(d, why, sizeof(why)))
+		goto fail;
+	/* Before its first instruction: what it runs with, besides its images. */
+	if (measure_domain_config(d, why, sizeof(why)))
 		goto fail;
 	d->nr_vcpus = cfg->vcpus;
 	for (i = 0; i < d->nr_vcpus; i++)

@@ -20,11 +20,13 @@
 
 #include <xen/sched.h>
 
+#include "console.h"
 #include "control.h"
 #include "domain.h"
 #include "flask.h"
 #include "hardening.h"
 #include "log.h"
+#include "measure.h"
 #include "seccomp_bulkhead.h"
 #include "pvclock.h"
 #include "vcpu.h"
@@ -59,6 +61,10 @@ static void usage(FILE *f)
 		"      --avc-slots N   access vector cache entries (default %u)\n"
 		"  -s, --socket PATH   the control socket (default $BULKHEAD_SOCKET, else\n"
 		"                      %s)\n"
+		"      --tpm TCTI      measure into this TPM (a tpm2-tss TCTI string, e.g.\n"
+		"                      swtpm:path=/run/swtpm.sock), or none; default\n"
+		"                      device:/dev/tpmrm0, required when it is absent\n"
+		"      --tpm-log PATH  the TCG event log (default LOG_DIR/tcg-eventlog.bin)\n"
 		"  -u, --user USER     after set-up, run as USER (a name, or UID[:GID]),\n"
 		"                      keeping /dev/kvm and the control socket open\n"
 		"      --seccomp MODE  on (default): confine bulkhead to its system-call\n"
@@ -217,6 +223,66 @@ static int main_loop(int sigfd)
 	return 0;
 }
 
+/* Measured boot's hook for the Flask policy, at start and on every reload. */
+static int measure_policy(const void *data, size_t len, bool reload, char *err, size_t errlen)
+{
+	return measure(MEASURE_PCR_POLICY, reload ? "flask:policy-reload" : "flask:policy", data,
+		       len, err, errlen);
+}
+
+/*
+ * Open the TPM (or not, with --tpm=none) and measure bulkhead itself before
+ * anything else: its binary and its command line.
+ */
+static int measure_start(const char *tpm, const char *log_path, char *buf, size_t buflen,
+			 int argc, char **argv)
+{
+	char err[512], cmd[8192];
+	size_t off = 0;
+
+	if (!tpm) {
+		if (access("/dev/tpmrm0", R_OK | W_OK)) {
+			log_err("measure: no TPM (/dev/tpmrm0). Give --tpm TCTI (for example "
+				"swtpm:path=SOCKET), or --tpm=none to run unmeasured");
+			return -1;
+		}
+		tpm = "device:/dev/tpmrm0";
+	}
+	if (!strcmp(tpm, "none")) {
+		log_warn("measure: off (--tpm=none): nothing is measured, bh attest has nothing to quote");
+		return 0;
+	}
+	if (!log_path) {
+		if (make_dirs(bh_settings.log_dir)) {
+			log_err("measure: %s: %s", bh_settings.log_dir, strerror(errno));
+			return -1;
+		}
+		snprintf(buf, buflen, "%s/tcg-eventlog.bin", bh_settings.log_dir);
+		log_path = buf;
+	}
+	if (measure_init(tpm, log_path, err, sizeof(err))) {
+		log_err("measure: %s", err);
+		return -1;
+	}
+	/* The command line with NUL separators, exactly as exec gave it. */
+	for (int i = 0; i < argc && off < sizeof(cmd); i++) {
+		size_t n = strlen(argv[i]) + 1;
+
+		if (n > sizeof(cmd) - off)
+			n = sizeof(cmd) - off;
+		memcpy(cmd + off, argv[i], n);
+		off += n;
+	}
+	if (measure_file(MEASURE_PCR_BULKHEAD, "bulkhead:binary", "/proc/self/exe", err,
+			 sizeof(err)) ||
+	    measure(MEASURE_PCR_BULKHEAD, "bulkhead:cmdline", cmd, off, err, sizeof(err))) {
+		log_err("measure: %s", err);
+		return -1;
+	}
+	flask_set_measure_hook(measure_policy);
+	return 0;
+}
+
 /* --user: a name, or UID[:GID]. */
 static int parse_user(const char *s, struct harden_opts *o)
 {
@@ -367,6 +433,8 @@ int main(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "seccomp", required_argument, NULL, 'S' },
 		{ "print-seccomp", no_argument, NULL, 'P' },
+		{ "tpm", required_argument, NULL, 'T' },
+		{ "tpm-log", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -386,6 +454,8 @@ int main(int argc, char **argv)
 	char *end;
 	struct harden_opts hopts = { .seccomp = true, .max_files = 65536 };
 	static char stdout_buf[8192];
+	const char *tpm = NULL, *tpm_log = NULL;
+	static char tpm_log_buf[4200];
 
 	while ((c = getopt_long(argc, argv, "d:cl:vhp:s:u:", opts, NULL)) != -1) {
 		switch (c) {
@@ -427,7 +497,19 @@ int main(int argc, char **argv)
 			hopts.seccomp = !strcmp(optarg, "on");
 			break;
 		case 'P':
-			return seccomp_print(&seccomp_bulkhead, stdout) ? 1 : 0;
+			if (seccomp_print(&seccomp_bulkhead, stdout))
+				return 1;
+			printf("# added only with a socket TPM (--tpm swtpm:... or mssim:...)\n");
+			for (size_t k = 0; k < seccomp_bulkhead_swtpm.nr_calls; k++)
+				printf("+%-23s %s\n", seccomp_bulkhead_swtpm.calls[k].name,
+				       seccomp_bulkhead_swtpm.calls[k].why);
+			return 0;
+		case 'T':
+			tpm = optarg;
+			break;
+		case 'E':
+			tpm_log = optarg;
+			break;
 		case 'L':
 			if (control_add_label(optarg, err, sizeof(err))) {
 				fprintf(stderr, "bulkhead: %s\n", err);
@@ -491,6 +573,8 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (measure_start(tpm, tpm_log, tpm_log_buf, sizeof(tpm_log_buf), argc, argv))
+		return 2;
 	if (flask_start(fmode, policy, avc_slots))
 		return 2;
 
@@ -531,10 +615,12 @@ int main(int argc, char **argv)
 
 	/* Set-up is done: from here on, only what the allow-list names. */
 	{
-		const int keep[] = { kvm_fd, domain_event_fd, control_fd(), sigfd, epfd };
+		int keep[16] = { kvm_fd, domain_event_fd, control_fd(), sigfd, epfd };
 
 		hopts.keep_fds = keep;
-		hopts.nr_keep_fds = sizeof(keep) / sizeof(keep[0]);
+		hopts.nr_keep_fds = 5 + measure_fds(keep + 5, 16 - 5);
+		if (tpm && (!strncmp(tpm, "swtpm", 5) || !strncmp(tpm, "mssim", 5)))
+			hopts.extra = &seccomp_bulkhead_swtpm;
 		if (!hopts.seccomp)
 			log_warn("seccomp is OFF (--seccomp=off): development and benchmarks only");
 		if (harden(&seccomp_bulkhead, &hopts, err, sizeof(err))) {

@@ -103,6 +103,23 @@ static const struct seccomp_entry calls[] = {
 static const unsigned long ioctls[] = { KVM_IOCTLS(IOCTL) };
 static const char *const ioctl_names[] = { KVM_IOCTLS(NAMED) };
 
+/*
+ * Only with a software TPM (--tpm swtpm:... or mssim:...): tpm2-tss's
+ * socket TCTIs connect anew for every TPM command. Unix sockets only; a
+ * real TPM (/dev/tpmrm0) needs none of this.
+ */
+static const struct seccomp_entry swtpm_calls[] = {
+	{ "socket", SC_UNIX_ONLY, "software TPM: a connection per TPM command" },
+	{ "connect", SC_ANY, "software TPM: a connection per TPM command" },
+	{ "poll", SC_ANY, "software TPM: waiting for its answer" },
+};
+
+const struct seccomp_table seccomp_bulkhead_swtpm = {
+	.process = "bulkhead",
+	.calls = swtpm_calls,
+	.nr_calls = sizeof(swtpm_calls) / sizeof(swtpm_calls[0]),
+};
+
 const struct seccomp_table seccomp_bulkhead = {
 	.process = "bulkhead",
 	.calls = calls,

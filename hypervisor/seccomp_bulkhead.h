@@ -5,5 +5,6 @@
 #include "hardening.h"
 
 extern const struct seccomp_table seccomp_bulkhead;
+extern const struct seccomp_table seccomp_bulkhead_swtpm; /* added for a socket TCTI */
 
 #endif

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -183,8 +184,12 @@ static int drop_privileges(const struct harden_opts *o, char *err, size_t errlen
 	return 0;
 }
 
-/* Build the filter for table t; NULL with a message on failure. */
-static scmp_filter_ctx build_filter(const struct seccomp_table *t, char *err, size_t errlen)
+static int add_table(scmp_filter_ctx ctx, const struct seccomp_table *t, char *err,
+		     size_t errlen);
+
+/* Build the filter for table t (and extra); NULL with a message on failure. */
+static scmp_filter_ctx build_filter(const struct seccomp_table *t,
+				    const struct seccomp_table *extra, char *err, size_t errlen)
 {
 	/*
 	 * BULKHEAD_SECCOMP_LOG=1 (for whoever extends a list): let every call
@@ -194,7 +199,6 @@ static scmp_filter_ctx build_filter(const struct seccomp_table *t, char *err, si
 	const char *log_only = getenv("BULKHEAD_SECCOMP_LOG");
 	scmp_filter_ctx ctx = seccomp_init(log_only && !strcmp(log_only, "1") ? SCMP_ACT_LOG
 									   : SCMP_ACT_TRAP);
-	int rc = 0;
 
 	if (!ctx) {
 		snprintf(err, errlen, "seccomp_init failed");
@@ -202,6 +206,18 @@ static scmp_filter_ctx build_filter(const struct seccomp_table *t, char *err, si
 	}
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (add_table(ctx, t, err, errlen) || (extra && add_table(ctx, extra, err, errlen))) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static int add_table(scmp_filter_ctx ctx, const struct seccomp_table *t, char *err,
+		     size_t errlen)
+{
+	int rc = 0;
+
 	for (size_t i = 0; i < t->nr_calls && rc == 0; i++) {
 		const struct seccomp_entry *e = &t->calls[i];
 		int nr = seccomp_syscall_resolve_name(e->name);
@@ -228,15 +244,15 @@ static scmp_filter_ctx build_filter(const struct seccomp_table *t, char *err, si
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 			break;
+		case SC_UNIX_ONLY:
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					      SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+			break;
 		}
 		if (rc)
 			snprintf(err, errlen, "seccomp: rule for %s: %s", e->name, strerror(-rc));
 	}
-	if (rc) {
-		seccomp_release(ctx);
-		return NULL;
-	}
-	return ctx;
+	return rc ? -1 : 0;
 }
 
 int harden(const struct seccomp_table *t, const struct harden_opts *o, char *err,
@@ -261,7 +277,7 @@ int harden(const struct seccomp_table *t, const struct harden_opts *o, char *err
 		snprintf(err, errlen, "sigaction(SIGSYS): %s", strerror(errno));
 		return -1;
 	}
-	ctx = build_filter(t, err, errlen);
+	ctx = build_filter(t, o->extra, err, errlen);
 	if (!ctx)
 		return -1;
 	rc = seccomp_load(ctx);
@@ -277,7 +293,8 @@ int seccomp_print(const struct seccomp_table *t, FILE *f)
 {
 	static const char *const rules[] = { [SC_ANY] = "any arguments",
 					     [SC_IOCTL_LISTED] = "listed requests only",
-					     [SC_NO_EXEC] = "without PROT_EXEC" };
+					     [SC_NO_EXEC] = "without PROT_EXEC",
+					     [SC_UNIX_ONLY] = "AF_UNIX only" };
 	char err[256];
 	scmp_filter_ctx ctx;
 
@@ -290,7 +307,7 @@ int seccomp_print(const struct seccomp_table *t, FILE *f)
 		fprintf(f, "ioctl %-32s %#lx\n", t->ioctl_names[k], t->ioctls[k]);
 	fprintf(f, "# the filter, as libseccomp builds it (PFC)\n");
 	fflush(f);
-	ctx = build_filter(t, err, sizeof(err));
+	ctx = build_filter(t, NULL, err, sizeof(err));
 	if (!ctx) {
 		fprintf(stderr, "%s\n", err);
 		return -1;

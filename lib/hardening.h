@@ -21,6 +21,7 @@ enum seccomp_arg_rule {
 	SC_ANY,          /* any arguments */
 	SC_IOCTL_LISTED, /* ioctl: only the request numbers in the table's ioctl list */
 	SC_NO_EXEC,      /* mmap/mprotect: PROT_EXEC (argument 2) clear */
+	SC_UNIX_ONLY,    /* socket: AF_UNIX (argument 0) only */
 };
 
 struct seccomp_entry {
@@ -46,6 +47,7 @@ struct harden_opts {
 	const int *keep_fds;     /* fds above 2 to keep open; every other one is closed */
 	size_t nr_keep_fds;
 	unsigned long max_files; /* RLIMIT_NOFILE cap */
+	const struct seccomp_table *extra; /* more calls for this run's configuration, or NULL */
 };
 
 /*

@@ -644,3 +644,18 @@ const char *xlcfg_action_name(enum xlcfg_action a)
 
 	return (unsigned int)a < ARRAY_SIZE(names) ? names[a] : "invalid";
 }
+
+int xlcfg_canonical(const struct xlcfg *c, char *buf, size_t len)
+{
+	/* Keys in alphabetical order, one per line, values as parsed. */
+	int n = snprintf(buf, len,
+			 "cmdline=%s\nkernel=%s\nmax_event_channels=%u\nmemory=%llu\nname=%s\n"
+			 "on_crash=%s\non_poweroff=%s\non_reboot=%s\non_watchdog=%s\n"
+			 "ramdisk=%s\nseclabel=%s\ntype=pvh\nvcpus=%u\n",
+			 c->cmdline, c->kernel, c->max_event_channels,
+			 (unsigned long long)c->memory_mib, c->name, xlcfg_action_name(c->on_crash),
+			 xlcfg_action_name(c->on_poweroff), xlcfg_action_name(c->on_reboot),
+			 xlcfg_action_name(c->on_watchdog), c->ramdisk, c->seclabel, c->vcpus);
+
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}

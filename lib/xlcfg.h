@@ -68,4 +68,12 @@ int xlcfg_parse_file(const char *path, struct xlcfg *cfg, char *err,
 
 const char *xlcfg_action_name(enum xlcfg_action a);
 
+/*
+ * The parsed config as text, one "key=value" line per key in alphabetical
+ * order, with every default filled in and paths absolute: what measured
+ * boot hashes. Its length, or -1 if it does not fit in len.
+ */
+#define XLCFG_CANONICAL_MAX (3 * PATH_MAX + 2048)
+int xlcfg_canonical(const struct xlcfg *c, char *buf, size_t len);
+
 #endif

@@ -29,7 +29,7 @@ record() { # name value unit [baseline]
 }
 
 # Every run enforces the shipped policy, with a private control socket.
-bh() { "$BH" --policy "$POLICY" --socket "$W/ctl.sock" "$@"; }
+bh() { "$BH" --policy "$POLICY" --tpm=none --socket "$W/ctl.sock" "$@"; }
 NB='seclabel = "system_u:system_r:netback_t"'
 AP='seclabel = "system_u:system_r:appvm_t"'
 

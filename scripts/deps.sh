@@ -10,6 +10,8 @@ PKGS=(
 	libsepol-dev checkpolicy m4       # Flask: the security server and the policy build
 	policycoreutils-python-utils      # audit2allow, for the policy round-trip test
 	libseccomp-dev                    # the host processes' system-call allow-lists
+	libtss2-dev libssl-dev            # measured boot: tpm2-tss ESYS, OpenSSL
+	swtpm swtpm-tools tpm2-tools      # a software TPM and its tools, for the tests
 )
 
 missing=()

@@ -12,6 +12,22 @@
 #include "log.h"
 
 bool flask_hooks_on = true;
+static flask_measure_fn measure_hook;
+
+void flask_set_measure_hook(flask_measure_fn fn)
+{
+	measure_hook = fn;
+}
+
+static int accept_boot(const void *data, size_t len, char *err, size_t errlen)
+{
+	return measure_hook ? measure_hook(data, len, false, err, errlen) : 0;
+}
+
+static int accept_reload(const void *data, size_t len, char *err, size_t errlen)
+{
+	return measure_hook ? measure_hook(data, len, true, err, errlen) : 0;
+}
 static enum flask_mode mode = FLASK_ENFORCING;
 
 int flask_init(enum flask_mode m, uint32_t slots)
@@ -60,7 +76,7 @@ int flask_load_file(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: short read", path);
 		return -EIO;
 	}
-	rc = ss_load(buf, n, err, errlen);
+	rc = ss_load_with(buf, n, accept_boot, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -84,7 +100,7 @@ int flask_op_load(const struct flask_subject *s, const void *data, size_t len, c
 		snprintf(err, errlen, "permission denied");
 		return rc;
 	}
-	rc = ss_load(data, len, err, errlen);
+	rc = ss_load_with(data, len, accept_reload, err, errlen);
 	if (rc == 0)
 		log_info("flask: policy loaded by domid %d (%zu bytes, version %u)", s->domid, len,
 			 ss_policyvers());

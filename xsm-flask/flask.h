@@ -45,6 +45,14 @@ static inline bool flask_enabled(void)
 	return __atomic_load_n(&flask_hooks_on, __ATOMIC_RELAXED);
 }
 
+/*
+ * Measured boot's hook: called with each policy that has parsed, before it
+ * is installed (reload false at start, true after). Set once, at start.
+ */
+typedef int (*flask_measure_fn)(const void *data, size_t len, bool reload, char *err,
+				size_t errlen);
+void flask_set_measure_hook(flask_measure_fn fn);
+
 /* Read a policy file and load it (no permission check: boot time). */
 int flask_load_file(const char *path, char *err, size_t errlen);
 

@@ -242,6 +242,11 @@ static int carry_bools(struct ss_policy *old, struct ss_policy *new, int **pendi
 
 int ss_load(const void *data, size_t len, char *err, size_t errlen)
 {
+	return ss_load_with(data, len, NULL, err, errlen);
+}
+
+int ss_load_with(const void *data, size_t len, ss_accept_fn accept, char *err, size_t errlen)
+{
 	struct ss_policy np, old;
 	int *pend = NULL;
 	int rc;
@@ -258,6 +263,12 @@ int ss_load(const void *data, size_t len, char *err, size_t errlen)
 	rc = carry_bools(&cur, &np, &pend);
 	if (rc) {
 		snprintf(err, errlen, "the policy's conditional rules do not evaluate");
+		policy_free(&np);
+		goto out;
+	}
+	if (accept && accept(data, len, err, errlen)) {
+		rc = -EIO;
+		free(pend);
 		policy_free(&np);
 		goto out;
 	}

@@ -46,6 +46,13 @@ struct ss_decision {
  * untouched and err says why. Returns 0 or a negative errno.
  */
 int ss_load(const void *data, size_t len, char *err, size_t errlen);
+/*
+ * The same, calling `accept` once the policy has parsed and before it is
+ * installed; if accept fails (measured boot could not record it), the
+ * running policy stays. accept fills err itself.
+ */
+typedef int (*ss_accept_fn)(const void *data, size_t len, char *err, size_t errlen);
+int ss_load_with(const void *data, size_t len, ss_accept_fn accept, char *err, size_t errlen);
 bool ss_loaded(void);
 uint32_t ss_seqno(void);
 uint32_t ss_policyvers(void);

@@ -4,7 +4,8 @@
 # GUEST (guest images), POLICY (the shipped Flask policy), WORK (a fresh
 # directory for this test), TOP (the repository).
 # boot and boot_bg run bulkhead enforcing $POLICY, with its control socket
-# at $WORK/ctl.sock (bh -s "$WORK/ctl.sock" reaches it).
+# at $WORK/ctl.sock (bh -s "$WORK/ctl.sock" reaches it), unmeasured
+# (--tpm=none) unless the test passes its own --tpm, which comes later and wins.
 set -u
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -28,7 +29,7 @@ cfg() {
 # boot TIMEOUT ARGS...: run bulkhead in the foreground; sets $rc, output in $WORK/out.
 boot() {
 	local t=$1; shift
-	timeout --signal=KILL "$t" "$BH" --log-dir "$WORK/log" --policy "$POLICY" \
+	timeout --signal=KILL "$t" "$BH" --log-dir "$WORK/log" --policy "$POLICY" --tpm=none \
 		--socket "$WORK/ctl.sock" "$@" >"$WORK/out" 2>&1
 	rc=$?
 	[ $rc -eq 137 ] && fail "bulkhead did not exit within ${t}s (or was killed)"
@@ -38,7 +39,7 @@ boot() {
 # boot_bg ARGS...: start bulkhead in the background; sets $bhpid.
 boot_bg() {
 	: >"$WORK/out" # now, so that wait_for never reads the last run's output
-	"$BH" --log-dir "$WORK/log" --policy "$POLICY" --socket "$WORK/ctl.sock" "$@" \
+	"$BH" --log-dir "$WORK/log" --policy "$POLICY" --tpm=none --socket "$WORK/ctl.sock" "$@" \
 		>"$WORK/out" 2>&1 &
 	bhpid=$!
 }

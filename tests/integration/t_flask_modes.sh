@@ -6,13 +6,13 @@ h=$(cfg hello hello memory=4)
 # No policy anywhere: a copy of bulkhead away from build/ finds none.
 mkdir -p "$WORK/bin"
 cp "$BH" "$WORK/bin/bulkhead"
-env -u BULKHEAD_POLICY timeout 10 "$WORK/bin/bulkhead" --log-dir "$WORK/log" \
+env -u BULKHEAD_POLICY timeout 10 "$WORK/bin/bulkhead" --log-dir "$WORK/log" --tpm=none \
 	--socket "$WORK/ctl.sock" --domain "$h" >"$WORK/out" 2>&1
 rc=$?
 [ $rc -eq 2 ] || fail "no policy: exit $rc"
 grep -q "no policy. Build one with 'make policy'" "$WORK/out" || fail "no policy: $(cat "$WORK/out")"
 grep -q "started" "$WORK/out" && fail "a domain started without a policy"
-timeout 10 "$BH" --log-dir "$WORK/log" --policy "$WORK/none.pol" --domain "$h" >"$WORK/out" 2>&1
+timeout 10 "$BH" --log-dir "$WORK/log" --tpm=none --policy "$WORK/none.pol" --domain "$h" >"$WORK/out" 2>&1
 [ $? -eq 2 ] || fail "missing policy file accepted"
 
 # Permissive: two app domains talk, and every denial is logged as permissive.
