@@ -86,3 +86,31 @@ flask_pair() {
 	cfg client flasktest memory=4 "$(label "$2")" \
 		"cmdline=\"name=client role=client peer=1 port=2 seconds=$3\""
 }
+
+# swtpm_start: a fresh software TPM for this test in $WORK/tpm; sets $TPM
+# (the TCTI string) and stops it when the test ends.
+swtpm_start() {
+	mkdir -p "$WORK/tpm"
+	swtpm socket --tpm2 --tpmstate dir="$WORK/tpm" \
+		--server type=unixio,path="$WORK/tpm/sock" --ctrl type=unixio,path="$WORK/tpm/sock.ctrl" \
+		--flags startup-clear,not-need-init --daemon --pid file="$WORK/tpm/pid" ||
+		fail "swtpm did not start"
+	TPM="swtpm:path=$WORK/tpm/sock"
+	trap '[ -n "$bhpid" ] && kill -KILL "$bhpid" 2>/dev/null; swtpm_stop' EXIT
+}
+
+swtpm_stop() {
+	[ -f "$WORK/tpm/pid" ] && kill "$(cat "$WORK/tpm/pid")" 2>/dev/null
+	rm -f "$WORK/tpm/pid"
+}
+
+# pcr BANK N: PCR N of BANK from the TPM, as lowercase hex.
+pcr() { tpm2_pcrread -T "$TPM" "$1:$2" | sed -n "s/^ *$2 *: 0x//p" | tr 'A-F' 'a-f'; }
+
+# replayed BANK N: PCR N as the event log replays it (tpm2_eventlog).
+replayed() {
+	tpm2_eventlog "$3" 2>/dev/null | awk -v bank="$1:" -v n="$2" '
+		/^pcrs:/ { inp = 1 } inp && $1 == bank { inb = 1; next }
+		inp && inb && $1 ~ /:$/ && $1 !~ /^[0-9]/ { inb = 0 }
+		inp && inb && $1 == n { sub(/^0x/, "", $3); print tolower($3) }'
+}
