@@ -189,7 +189,9 @@ int tcg_parse(const uint8_t *buf, size_t len, struct tcg_log *log, char *err, si
 		for (uint32_t i = 0; i < nalg; i++) {
 			log->bank[i].alg = rd16(&s);
 			log->bank[i].size = rd16(&s);
-			if (s.bad || log->bank[i].size == 0 || log->bank[i].size > TCG_MAX_DIGEST) {
+			if (s.bad || log->bank[i].size == 0 || log->bank[i].size > TCG_MAX_DIGEST ||
+			    (tcg_digest_size(log->bank[i].alg) &&
+			     tcg_digest_size(log->bank[i].alg) != log->bank[i].size)) {
 				snprintf(err, errlen, "a bad algorithm entry in the Spec ID event");
 				return -1;
 			}

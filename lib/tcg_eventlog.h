@@ -30,8 +30,9 @@
 
 #define TCG_MAX_ALGS 8
 #define TCG_MAX_DIGEST 64
-#define TCG_MAX_EVENT_DATA 4096 /* bulkhead's names are short; a log's may not be */
-#define TCG_MAX_EVENTS 100000
+/* Bounds on untrusted logs: at most about 30 MB of parsed events. */
+#define TCG_MAX_EVENT_DATA 1024 /* bulkhead's names are short */
+#define TCG_MAX_EVENTS 20000
 #define TCG_PCRS 24
 
 struct tcg_bank {

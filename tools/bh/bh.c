@@ -3,12 +3,14 @@
  * bulkhead over the control socket and holds no privilege of its own:
  * bulkhead checks every request against the connection's Flask label.
  *
- * Today it has the Flask subcommands; the domain subcommands (create,
- * list, destroy, ...) come with the control-plane issue.
+ * Today it has the Flask subcommands, and the measured-boot ones (tpm.h)
+ * that use the TPM and files instead of bulkhead; the domain subcommands
+ * (create, list, destroy, ...) come with the control-plane issue.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "ctl_client.h"
+#include "tpm.h"
 
 static const char *sock_opt;
 
@@ -24,6 +27,8 @@ struct cmd {
 	const char *args;
 	const char *help;
 	int (*fn)(int fd, int argc, char **argv);
+	const char *more;  /* longer help for 'bh SUBCOMMAND --help', or NULL */
+	bool no_bulkhead;  /* fn gets fd -1: it never uses the control socket */
 };
 
 static int fail(const char *what, int rc)
@@ -247,15 +252,27 @@ static int cmd_avcstats(int fd, int argc, char **argv)
 
 static const struct cmd cmds[] = {
 	{ "loadpolicy", "FILE", "load a binary Flask policy (checkpolicy -t Xen -c 30)",
-	  cmd_loadpolicy },
-	{ "getenforce", "", "print Enforcing or Permissive", cmd_getenforce },
+	  cmd_loadpolicy, NULL, false },
+	{ "getenforce", "", "print Enforcing or Permissive", cmd_getenforce, NULL, false },
 	{ "setenforce", "1|0", "switch between enforcing (1) and permissive (0)",
-	  cmd_setenforce },
-	{ "getbool", "[NAME|-a]", "print one policy boolean, or all of them", cmd_getbool },
+	  cmd_setenforce, NULL, false },
+	{ "getbool", "[NAME|-a]", "print one policy boolean, or all of them", cmd_getbool, NULL,
+	  false },
 	{ "setbool", "[-P] NAME 1|0", "set a boolean and commit it (-P: pending only)",
-	  cmd_setbool },
-	{ "commitbools", "", "make every pending boolean value current", cmd_commitbools },
-	{ "avcstats", "", "print the access vector cache's counters", cmd_avcstats },
+	  cmd_setbool, NULL, false },
+	{ "commitbools", "", "make every pending boolean value current", cmd_commitbools, NULL,
+	  false },
+	{ "avcstats", "", "print the access vector cache's counters", cmd_avcstats, NULL,
+	  false },
+	{ "attest", "[--tpm TCTI] [--log PATH] [--nonce HEX] --out DIR",
+	  "quote PCRs 11-14 and gather the evidence in DIR", cmd_attest, attest_help, true },
+	{ "verify", "DIR --expect FILE [--nonce HEX] [--ak PEM] | DIR --print-golden",
+	  "check bh attest's evidence against golden measurements", cmd_verify, verify_help,
+	  true },
+	{ "seal", "[--tpm TCTI] --in SECRETFILE --out BLOB",
+	  "seal a secret to the current PCRs 11-14", cmd_seal, seal_help, true },
+	{ "unseal", "[--tpm TCTI] --in BLOB [--out FILE]",
+	  "unseal it while PCRs 11-14 are unchanged", cmd_unseal, unseal_help, true },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -264,10 +281,17 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: bh [-s SOCKET] SUBCOMMAND [ARGS]\n\n"
 		   "Control a running bulkhead over its control socket (-s, $BULKHEAD_SOCKET,\n"
-		   "or %s).\n\nSubcommands:\n",
+		   "or %s). attest, verify, seal and unseal use the TPM\n"
+		   "and files instead.\n\nSubcommands:\n",
 		ctl_socket_path(NULL));
-	for (size_t i = 0; i < NCMDS; i++)
-		fprintf(f, "  %-12s %-16s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
+	for (size_t i = 0; i < NCMDS; i++) {
+		if (strlen(cmds[i].args) > 16)
+			fprintf(f, "  %-12s %s\n  %-12s %-16s %s\n", cmds[i].name, cmds[i].args,
+				"", "", cmds[i].help);
+		else
+			fprintf(f, "  %-12s %-16s %s\n", cmds[i].name, cmds[i].args,
+				cmds[i].help);
+	}
 	fprintf(f, "  %-12s %-16s %s\n", "help", "", "this text; 'bh SUBCOMMAND --help' for one");
 }
 
@@ -307,7 +331,13 @@ int main(int argc, char **argv)
 	}
 	if (i + 1 < argc && (!strcmp(argv[i + 1], "--help") || !strcmp(argv[i + 1], "-h"))) {
 		printf("Usage: bh %s %s\n\n%s\n", c->name, c->args, c->help);
+		if (c->more)
+			printf("\n%s\n", c->more);
 		return 0;
+	}
+	if (c->no_bulkhead) {
+		rc = c->fn(-1, argc - i - 1, argv + i + 1);
+		goto out;
 	}
 	path = ctl_socket_path(sock_opt);
 	fd = ctl_connect(path);
@@ -317,6 +347,7 @@ int main(int argc, char **argv)
 	}
 	rc = c->fn(fd, argc - i - 1, argv + i + 1);
 	close(fd);
+out:
 	if (rc == 2)
 		fprintf(stderr, "Usage: bh %s %s\n", c->name, c->args);
 	return rc;
