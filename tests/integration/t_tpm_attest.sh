@@ -220,6 +220,19 @@ grep -q "^MISMATCH domain:hello:config " "$WORK/verify" || fail "no MISMATCH for
 # Only those two: the quote itself is honest.
 [ "$(grep -cv '^MISMATCH domain:hello:c\(mdline\|onfig\) \|^verify: FAILED' "$WORK/verify")" = 0 ] ||
 	fail "more failures than the command line's: $(cat "$WORK/verify")"
+# Another kernel: verify names it (and the config, which holds its path).
+cp "$GUEST/hello.elf" "$WORK/hello-other.elf"
+printf 'x' >>"$WORK/hello-other.elf"
+h=$(cfg hello hello memory=4 "kernel=\"$WORK/hello-other.elf\"")
+measured_boot "$h"
+attest || fail "bh attest: $(cat "$WORK/attest")"
+verify "$EV" --nonce "$NONCE" --ak "$EV/ak.pem"
+verify_fails "after the kernel changed"
+grep -q "^MISMATCH domain:hello:kernel expected $(digest domain:hello:kernel) got " "$WORK/verify" ||
+	fail "no MISMATCH for the kernel: $(cat "$WORK/verify")"
+grep -q "^MISMATCH domain:hello:cmdline" "$WORK/verify" && fail "the command line did not change"
+h=$(cfg hello hello memory=4)
+
 # The first boot's evidence still verifies against its own key.
 verify "$WORK/evidence1" --nonce "$NONCE" --ak "$WORK/ak.pem"
 [ $rc -eq 0 ] || fail "the first evidence no longer verifies: $(cat "$WORK/verify")"
