@@ -45,22 +45,6 @@ int measure_fds(int *fds, int max)
 	return n;
 }
 
-static const EVP_MD *md_of(uint16_t alg)
-{
-	switch (alg) {
-	case TCG_ALG_SHA1:
-		return EVP_sha1();
-	case TCG_ALG_SHA256:
-		return EVP_sha256();
-	case TCG_ALG_SHA384:
-		return EVP_sha384();
-	case TCG_ALG_SHA512:
-		return EVP_sha512();
-	default:
-		return NULL;
-	}
-}
-
 /* The PCR banks the TPM has active, that we can hash. */
 static int read_banks(char *err, size_t errlen)
 {
@@ -83,7 +67,7 @@ static int read_banks(char *err, size_t errlen)
 			active |= s->pcrSelect[b] != 0;
 		if (!active)
 			continue;
-		if (!md_of(s->hash)) {
+		if (!tcg_md(s->hash)) {
 			snprintf(err, errlen, "the TPM has an active PCR bank (algorithm %#x) that "
 				 "Bulkhead cannot hash", s->hash);
 			Esys_Free(cap);
@@ -168,7 +152,7 @@ int measure(unsigned int pcr, const char *what, const void *data, size_t len, ch
 	for (unsigned int i = 0; i < nr_banks; i++) {
 		unsigned int n;
 
-		if (!EVP_Digest(data, len, dig[i], &n, md_of(banks[i].alg), NULL)) {
+		if (!EVP_Digest(data, len, dig[i], &n, tcg_md(banks[i].alg), NULL)) {
 			snprintf(err, errlen, "hashing %s failed", what);
 			return -1;
 		}

@@ -265,7 +265,7 @@ void tcg_log_free(struct tcg_log *log)
 	memset(log, 0, sizeof(*log));
 }
 
-static const EVP_MD *md_of(uint16_t alg)
+const EVP_MD *tcg_md(uint16_t alg)
 {
 	switch (alg) {
 	case TCG_ALG_SHA1:
@@ -286,7 +286,7 @@ int tcg_replay(const struct tcg_log *log, unsigned int b, uint8_t pcrs[TCG_PCRS]
 	const EVP_MD *md;
 	uint16_t size;
 
-	if (b >= log->nr_banks || !(md = md_of(log->bank[b].alg)))
+	if (b >= log->nr_banks || !(md = tcg_md(log->bank[b].alg)))
 		return -1;
 	size = log->bank[b].size;
 	memset(pcrs, 0, TCG_PCRS * TCG_MAX_DIGEST);

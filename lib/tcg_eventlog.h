@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <openssl/evp.h>
+
 #define TCG_EV_NO_ACTION 0x00000003u
 #define TCG_EV_IPL 0x0000000du
 
@@ -58,6 +60,8 @@ struct tcg_log {
 /* Digest size of a TPM algorithm id, 0 if Bulkhead does not know it. */
 uint16_t tcg_digest_size(uint16_t alg);
 const char *tcg_alg_name(uint16_t alg);
+/* OpenSSL's digest for a TPM algorithm id, NULL if Bulkhead does not know it. */
+const EVP_MD *tcg_md(uint16_t alg);
 
 /* Write the Spec ID header for these banks. 0 or -1 (errno set). */
 int tcg_write_header(FILE *f, const struct tcg_bank *banks, unsigned int nr);
