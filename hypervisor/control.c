@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl_io.h"
 #include "log.h"
 
 struct control_label {
@@ -345,40 +346,6 @@ int32_t control_dispatch(const struct flask_subject *s, uint16_t op, const uint8
 
 /* ---- connections ------------------------------------------------------------- */
 
-static int read_full(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static void *conn_thread(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
@@ -390,7 +357,7 @@ static void *conn_thread(void *arg)
 		log_warn("control: connection refused: no label for its uid (%s)", strerror(-rc));
 		goto out;
 	}
-	while (read_full(fd, &h, sizeof(h)) == 0) {
+	while (ctl_read_full(fd, &h, sizeof(h)) == 0) {
 		uint8_t *in = NULL, *out = NULL;
 		size_t out_len = 0;
 		struct bh_ctl_hdr rh;
@@ -413,7 +380,7 @@ static void *conn_thread(void *arg)
 		}
 		if (h.len) {
 			in = malloc(h.len);
-			if (!in || read_full(fd, in, h.len)) {
+			if (!in || ctl_read_full(fd, in, h.len)) {
 				free(in);
 				break;
 			}
@@ -422,11 +389,11 @@ static void *conn_thread(void *arg)
 		free(in);
 		rh = (struct bh_ctl_hdr){ BH_CTL_MAGIC, BH_CTL_VERSION, h.op | BH_CTL_REPLY,
 					  (uint32_t)(sizeof(status) + out_len), h.seq };
-		rc = write_full(fd, &rh, sizeof(rh));
+		rc = ctl_write_full(fd, &rh, sizeof(rh));
 		if (!rc)
-			rc = write_full(fd, &status, sizeof(status));
+			rc = ctl_write_full(fd, &status, sizeof(status));
 		if (!rc && out_len)
-			rc = write_full(fd, out, out_len);
+			rc = ctl_write_full(fd, out, out_len);
 		free(out);
 		if (rc)
 			break;

@@ -443,11 +443,11 @@ static long evtchn_send(struct vcpu *v, evtchn_port_t port)
 		return -XEN_EINVAL;
 	pthread_mutex_lock(&ld->evtchn.lock);
 	ch = &ld->evtchn.port[port];
-	ld->evtchn.sends++;
 	if (xsm_evtchn_send(v, ch)) {
 		pthread_mutex_unlock(&ld->evtchn.lock);
 		return -XEN_EACCES;
 	}
+	ld->evtchn.sends++;
 	switch (ch->state) {
 	case ECS_INTERDOMAIN:
 		rd = ch->remote;

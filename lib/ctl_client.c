@@ -1,5 +1,6 @@
 /* The control-socket client. See ctl_client.h. */
 #include "ctl_client.h"
+#include "ctl_io.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -45,23 +46,6 @@ int ctl_connect(const char *path)
 	return fd;
 }
 
-static int xfer(int fd, void *buf, size_t len, int wr)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = wr ? send(fd, p, len, MSG_NOSIGNAL) : read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 int ctl_call(int fd, uint16_t op, const void *in, size_t in_len, uint8_t **out,
 	     size_t *out_len)
 {
@@ -77,20 +61,20 @@ int ctl_call(int fd, uint16_t op, const void *in, size_t in_len, uint8_t **out,
 		*out_len = 0;
 	if (in_len > BH_CTL_PAYLOAD_MAX)
 		return -E2BIG;
-	if (xfer(fd, &h, sizeof(h), 1) || (in_len && xfer(fd, (void *)in, in_len, 1)))
+	if (ctl_write_full(fd, &h, sizeof(h)) || (in_len && ctl_write_full(fd, in, in_len)))
 		return -EIO;
-	if (xfer(fd, &h, sizeof(h), 0))
+	if (ctl_read_full(fd, &h, sizeof(h)))
 		return -EIO;
 	if (h.magic != BH_CTL_MAGIC || h.version != BH_CTL_VERSION ||
 	    h.op != (op | BH_CTL_REPLY) || h.seq != seq || h.len < sizeof(status) ||
 	    h.len > BH_CTL_PAYLOAD_MAX)
 		return -EPROTO;
-	if (xfer(fd, &status, sizeof(status), 0))
+	if (ctl_read_full(fd, &status, sizeof(status)))
 		return -EIO;
 	n = h.len - sizeof(status);
 	if (n) {
 		buf = malloc(n);
-		if (!buf || xfer(fd, buf, n, 0)) {
+		if (!buf || ctl_read_full(fd, buf, n)) {
 			free(buf);
 			return -EIO;
 		}

@@ -1,0 +1,15 @@
+/*
+ * Whole-buffer reads and writes on a control-socket connection, for both
+ * ends (hypervisor/control.c and lib/ctl_client.c). Writes never raise
+ * SIGPIPE. Each returns 0, or -1 if the peer went away or an error (or a
+ * socket timeout) stopped it part-way.
+ */
+#ifndef BH_CTL_IO_H
+#define BH_CTL_IO_H
+
+#include <stddef.h>
+
+int ctl_read_full(int fd, void *buf, size_t len);
+int ctl_write_full(int fd, const void *buf, size_t len);
+
+#endif
