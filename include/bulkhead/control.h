@@ -20,6 +20,7 @@
 #define BH_CTL_MAGIC 0x31434842u /* "BHC1" */
 #define BH_CTL_VERSION 1u
 #define BH_CTL_REPLY 0x8000u
+#define BH_CTL_NOTIFY 0x4000u /* unsolicited, bulkhead to client; seq 0 */
 #define BH_CTL_PAYLOAD_MAX ((64u << 20) + 4096u) /* a policy, with room */
 #define BH_CTL_STRING_MAX 4096u
 
@@ -45,7 +46,125 @@ enum bh_ctl_op {
 	BH_CTL_FLASK_COMMITBOOLS = 9, /* no payload */
 	BH_CTL_FLASK_AVC_STATS = 10,  /* out: bh_ctl_avc_stats */
 	BH_CTL_FLASK_POLICYVERS = 11, /* out: u32 */
+
+	/*
+	 * Domains, each checked against the domain class (docs/control-protocol.md).
+	 * A failed request's reply may carry a message after its status.
+	 */
+	BH_CTL_DOMAIN_CREATE = 32,   /* in: bh_ctl_create, path, config text; out: bh_ctl_dominfo */
+	BH_CTL_DOMAIN_DESTROY = 33,  /* in: u32 domid */
+	BH_CTL_DOMAIN_PAUSE = 34,    /* in: u32 domid */
+	BH_CTL_DOMAIN_UNPAUSE = 35,  /* in: u32 domid */
+	BH_CTL_DOMAIN_SHUTDOWN = 36, /* in: bh_ctl_shutdown */
+	BH_CTL_DOMAIN_LIST = 37,     /* out: bh_ctl_dominfo x n, those the caller may see */
+	BH_CTL_DOMAIN_INFO = 38,     /* in: u32 domid; out: bh_ctl_dominfo */
+	BH_CTL_CONSOLE_READ = 39,    /* in: bh_ctl_console_read; out: bh_ctl_console_data, bytes */
+	BH_CTL_DMESG = 40,           /* in: u32 clear; out: the hypervisor log, text */
+	BH_CTL_PHYSINFO = 41,        /* out: bh_ctl_physinfo */
+
+	/*
+	 * Host services (DESIGN.md section 3): arenas and event channels. A
+	 * service's ports are its own numbers; their events arrive as
+	 * BH_CTL_EV_EVTCHN notifications on the same connection.
+	 */
+	BH_CTL_ARENA_REGISTER = 48,  /* in: bh_ctl_arena, and the memfd (SCM_RIGHTS) */
+	BH_CTL_EVTCHN_BIND = 49,     /* in: bh_ctl_evtchn_bind; out: u32 local port */
+	BH_CTL_EVTCHN_BIND_VIRQ = 50, /* in: u32 virq (VIRQ_DOM_EXC); out: u32 local port */
+	BH_CTL_EVTCHN_SEND = 51,     /* in: u32 local port */
+	BH_CTL_EVTCHN_CLOSE = 52,    /* in: u32 local port */
 	BH_CTL_OP_MAX
+};
+
+/* Notifications: op = BH_CTL_NOTIFY | event, seq 0, no status word. */
+enum bh_ctl_event {
+	BH_CTL_EV_EVTCHN = 1, /* u32 local ports that fired, 1..1024 of them */
+};
+
+/* Domain states, as `bh list` shows them. */
+enum bh_ctl_domstate {
+	BH_DOMSTATE_RUNNING = 0,
+	BH_DOMSTATE_PAUSED = 1,
+	BH_DOMSTATE_SHUTDOWN = 2, /* shutdown_reason: SHUTDOWN_* of xen/sched.h */
+	BH_DOMSTATE_CRASHED = 3,
+	BH_DOMSTATE_DYING = 4,
+};
+
+#define BH_CREATE_PAUSED 1u /* build it, but do not start vCPU 0 */
+
+/* Followed by path_len bytes of path (no NUL), then the config text. */
+struct bh_ctl_create {
+	uint32_t flags;
+	uint32_t path_len; /* relative kernel paths resolve against its directory */
+};
+
+#define BH_NAME_MAX 64
+#define BH_LABEL_MAX 256
+#define BH_NO_STORE (~0ull)
+
+struct bh_ctl_dominfo {
+	uint32_t domid;
+	uint32_t state;           /* bh_ctl_domstate */
+	uint32_t shutdown_reason;
+	uint32_t vcpus;
+	uint32_t vcpus_online;
+	uint32_t ssid;
+	uint64_t memory_kib;
+	uint64_t uptime_ns;
+	uint64_t cpu_ns;          /* time its vCPU threads ran */
+	uint64_t hypercalls;
+	uint64_t store_mfn;       /* page of xenstored's arena, or BH_NO_STORE */
+	uint32_t store_evtchn;    /* the guest's port for xenstore, 0 = none */
+	uint32_t restarts;
+	char name[BH_NAME_MAX];   /* NUL-terminated */
+	char label[BH_LABEL_MAX]; /* the security context, NUL-terminated */
+};
+
+/* Force the shutdown if the guest has not shut down after timeout_ms. */
+struct bh_ctl_shutdown {
+	uint32_t domid;
+	uint32_t reason;          /* SHUTDOWN_poweroff or SHUTDOWN_reboot */
+	uint32_t timeout_ms;      /* 0: now */
+};
+
+/* Console history: each domain keeps the last BH_CONSOLE_HISTORY bytes. */
+#define BH_CONSOLE_HISTORY (64u << 10)
+struct bh_ctl_console_read {
+	uint32_t domid;
+	uint32_t max;             /* at most this many bytes (<= BH_CONSOLE_HISTORY) */
+	uint64_t offset;          /* stream offset to read from */
+};
+struct bh_ctl_console_data {
+	uint64_t offset;          /* where the bytes start: > request's if it was overwritten */
+	uint64_t end;             /* the stream's end now */
+	uint32_t state;           /* bh_ctl_domstate */
+	uint32_t pad;
+};
+
+struct bh_ctl_physinfo {
+	uint32_t nr_cpus;
+	uint32_t nr_domains;
+	uint64_t total_kib;
+	uint64_t free_kib;
+	uint64_t domain_kib;      /* RAM given to domains */
+	uint64_t uptime_ns;       /* since bulkhead started */
+	uint32_t xen_major, xen_minor;
+	uint32_t flask_enforcing;
+	uint32_t pad;
+};
+
+enum bh_arena_role {
+	BH_ARENA_XENSTORE = 1, /* one page per domain: its xenstore ring at STORE_PFN */
+};
+
+/* The memfd must be sealed against shrinking and growing, pages*4096 long. */
+struct bh_ctl_arena {
+	uint32_t role;
+	uint32_t pages;
+};
+
+struct bh_ctl_evtchn_bind {
+	uint32_t domid;
+	uint32_t remote_port;     /* an unbound port of domid's that names dom0 */
 };
 
 struct bh_ctl_access {
