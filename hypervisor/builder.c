@@ -1,5 +1,9 @@
 #include "builder.h"
 
+#include <bulkhead/control.h>
+
+#include "service.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -64,7 +68,13 @@ unsigned int builder_memmap(const struct domain *d,
 	map[0].addr = 0;
 	map[0].size = d->ram.size;
 	map[0].type = XEN_HVM_MEMMAP_TYPE_RAM;
-	return 1;
+	if (!d->store_arena)
+		return 1;
+	/* The xenstore ring, as Xen marks its PVH special pages. */
+	map[1].addr = BH_STORE_GPA;
+	map[1].size = 4096;
+	map[1].type = XEN_HVM_MEMMAP_TYPE_RESERVED;
+	return 2;
 }
 
 /*

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,8 +50,46 @@ int console_open(struct domain *d, char *err, size_t errlen)
 		return -1;
 	}
 	setvbuf(d->console_log, NULL, _IOLBF, 0);
+	d->console_hist = malloc(BH_CONSOLE_HISTORY);
+	if (!d->console_hist) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	d->console_stdout = bh_settings.console_stdout;
 	return 0;
+}
+
+/* Append to the history ring that `bh console` reads. Called with console_lock held. */
+static void console_hist_put(struct domain *d, const char *p, size_t n)
+{
+	if (!d->console_hist)
+		return;
+	for (size_t i = 0; i < n; i++)
+		d->console_hist[(d->console_end + i) % BH_CONSOLE_HISTORY] = p[i];
+	d->console_end += n;
+}
+
+size_t console_read(struct domain *d, uint64_t *offset, char *buf, size_t max, uint64_t *end)
+{
+	uint64_t from;
+	size_t n = 0;
+
+	pthread_mutex_lock(&d->console_lock);
+	from = *offset;
+	if (from > d->console_end)
+		from = d->console_end;
+	if (d->console_end - from > BH_CONSOLE_HISTORY)
+		from = d->console_end - BH_CONSOLE_HISTORY; /* overwritten: start at the oldest */
+	if (d->console_hist) {
+		while (n < max && from + n < d->console_end) {
+			buf[n] = d->console_hist[(from + n) % BH_CONSOLE_HISTORY];
+			n++;
+		}
+	}
+	*offset = from;
+	*end = d->console_end;
+	pthread_mutex_unlock(&d->console_lock);
+	return n;
 }
 
 /* Emit the buffered line. Called with console_lock held. */
@@ -66,6 +105,8 @@ static void console_flush_line(struct domain *d)
 			fprintf(d->console_log, "[bulkhead: console log limit reached, "
 				"further output dropped]\n");
 	}
+	console_hist_put(d, d->console_line, d->console_len);
+	console_hist_put(d, "\n", 1);
 	if (!d->first_console_ns) {
 		d->first_console_ns = bh_now_ns();
 		log_info("domain %u (%s): first console line %llu us after create", d->id,
@@ -104,6 +145,9 @@ void console_note(struct domain *d, const char *line)
 		console_flush_line(d);
 	if (d->console_log)
 		fprintf(d->console_log, "[bulkhead: %s]\n", line);
+	console_hist_put(d, "[bulkhead: ", 11);
+	console_hist_put(d, line, strlen(line));
+	console_hist_put(d, "]\n", 2);
 	pthread_mutex_unlock(&d->console_lock);
 }
 

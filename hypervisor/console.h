@@ -8,6 +8,7 @@
 #define BH_CONSOLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct domain;
 
@@ -17,6 +18,12 @@ void console_close(struct domain *d);
 void console_put(struct domain *d, const char *buf, size_t len);
 /* Write one line from bulkhead itself into the domain's log. */
 void console_note(struct domain *d, const char *line);
+
+/*
+ * Copy console history from *offset (moved up to the oldest byte kept when
+ * it was overwritten) into buf; the byte count, and the stream's end.
+ */
+size_t console_read(struct domain *d, uint64_t *offset, char *buf, size_t max, uint64_t *end);
 
 /* mkdir -p with mode 0755; 0 or -1 (errno). */
 int make_dirs(const char *dir);

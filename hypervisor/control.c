@@ -2,6 +2,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,7 +13,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "console.h"
 #include "ctl_io.h"
+#include "domain.h"
+#include "domctl.h"
+#include "service.h"
+#include "xsm.h"
 #include "log.h"
 
 struct control_label {
@@ -22,10 +28,6 @@ struct control_label {
 
 static struct control_label labels[CONTROL_MAX_LABELS];
 static unsigned int nr_labels;
-static int listen_fd = -1;
-static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-static pthread_t accept_thread;
-static bool serving;
 static int active_conns; /* atomic */
 
 int control_add_label(const char *spec, char *err, size_t errlen)
@@ -92,9 +94,22 @@ static int peer_subject(int fd, struct flask_subject *s)
 
 /* ---- requests ---------------------------------------------------------------- */
 
+/*
+ * What an op answers with, and what it may need besides its payload: the
+ * connection (a service's ports, a passed fd), and a message for a failure.
+ */
 struct reply {
 	uint8_t *buf;
 	size_t len;
+	struct control_conn *conn; /* NULL when called without one (tests, fuzzing) */
+	char msg[1024];
+};
+
+struct control_conn {
+	int fd;
+	struct flask_subject subj;
+	struct service *svc;  /* once it uses a service op */
+	int passed_fd;        /* an fd that came with the current request, or -1 */
 };
 
 static int reply_put(struct reply *r, const void *p, size_t n)
@@ -299,6 +314,278 @@ static int op_policyvers(const struct flask_subject *s, const uint8_t *in, size_
 	return rc ? rc : reply_put(r, &v, sizeof(v));
 }
 
+/* ---- domains ------------------------------------------------------------------- */
+
+static int op_domain_create(const struct flask_subject *s, const uint8_t *in, size_t len,
+			    struct reply *r)
+{
+	struct bh_ctl_create c;
+	struct bh_ctl_dominfo info;
+	char path[4096];
+	int rc;
+
+	if (len < sizeof(c))
+		return -EINVAL;
+	memcpy(&c, in, sizeof(c));
+	if (c.flags & ~BH_CREATE_PAUSED || c.path_len == 0 || c.path_len >= sizeof(path) ||
+	    c.path_len > len - sizeof(c) || len - sizeof(c) - c.path_len > XLCFG_TEXT_MAX) {
+		snprintf(r->msg, sizeof(r->msg), "malformed create request");
+		return -EINVAL;
+	}
+	memcpy(path, in + sizeof(c), c.path_len);
+	path[c.path_len] = 0;
+	if (strlen(path) != c.path_len || path[0] != '/') {
+		snprintf(r->msg, sizeof(r->msg), "the config's path must be absolute, without NUL");
+		return -EINVAL;
+	}
+	rc = domctl_create(s, c.flags, path, (const char *)in + sizeof(c) + c.path_len,
+			   len - sizeof(c) - c.path_len, &info, r->msg, sizeof(r->msg));
+	return rc ? rc : reply_put(r, &info, sizeof(info));
+}
+
+static int op_domain_destroy(const struct flask_subject *s, const uint8_t *in, size_t len,
+			     struct reply *r)
+{
+	uint32_t id;
+
+	(void)r;
+	return get_u32(in, len, &id) ? -EINVAL : domctl_destroy(s, id);
+}
+
+static int op_domain_pause(const struct flask_subject *s, const uint8_t *in, size_t len,
+			   struct reply *r)
+{
+	uint32_t id;
+
+	(void)r;
+	return get_u32(in, len, &id) ? -EINVAL : domctl_pause(s, id, true);
+}
+
+static int op_domain_unpause(const struct flask_subject *s, const uint8_t *in, size_t len,
+			     struct reply *r)
+{
+	uint32_t id;
+
+	(void)r;
+	return get_u32(in, len, &id) ? -EINVAL : domctl_pause(s, id, false);
+}
+
+static int op_domain_shutdown(const struct flask_subject *s, const uint8_t *in, size_t len,
+			      struct reply *r)
+{
+	struct bh_ctl_shutdown req;
+
+	(void)r;
+	if (len != sizeof(req))
+		return -EINVAL;
+	memcpy(&req, in, sizeof(req));
+	return domctl_shutdown(s, &req);
+}
+
+static int op_domain_list(const struct flask_subject *s, const uint8_t *in, size_t len,
+			  struct reply *r)
+{
+	struct bh_ctl_dominfo *v;
+	size_t n;
+	int rc;
+
+	(void)in;
+	if (len)
+		return -EINVAL;
+	rc = domctl_list(s, &v, &n);
+	if (rc)
+		return rc;
+	rc = n ? reply_put(r, v, n * sizeof(*v)) : 0;
+	free(v);
+	return rc;
+}
+
+static int op_domain_info(const struct flask_subject *s, const uint8_t *in, size_t len,
+			  struct reply *r)
+{
+	struct bh_ctl_dominfo info;
+	uint32_t id;
+	int rc;
+
+	if (get_u32(in, len, &id))
+		return -EINVAL;
+	rc = domctl_info(s, id, &info);
+	return rc ? rc : reply_put(r, &info, sizeof(info));
+}
+
+static int op_console_read(const struct flask_subject *s, const uint8_t *in, size_t len,
+			   struct reply *r)
+{
+	struct bh_ctl_console_read req;
+	struct bh_ctl_console_data out = { 0 };
+	struct domain *d;
+	char *buf;
+	size_t n;
+	int rc;
+
+	if (len != sizeof(req))
+		return -EINVAL;
+	memcpy(&req, in, sizeof(req));
+	if (req.max == 0 || req.max > BH_CONSOLE_HISTORY)
+		return -EINVAL;
+	d = domain_get(req.domid);
+	if (!d)
+		return -ESRCH;
+	rc = xsm_domain_console(s, d);
+	buf = rc ? NULL : malloc(req.max);
+	if (!rc && !buf)
+		rc = -ENOMEM;
+	if (!rc) {
+		out.offset = req.offset;
+		n = console_read(d, &out.offset, buf, req.max, &out.end);
+		out.state = atomic_load(&d->state);
+		rc = reply_put(r, &out, sizeof(out));
+		if (!rc && n)
+			rc = reply_put(r, buf, n);
+	}
+	free(buf);
+	domain_put(d);
+	return rc;
+}
+
+static int op_dmesg(const struct flask_subject *s, const uint8_t *in, size_t len,
+		    struct reply *r)
+{
+	uint32_t clear;
+	char *buf;
+	size_t n;
+	int rc;
+
+	if (get_u32(in, len, &clear) || clear > 1)
+		return -EINVAL;
+	rc = xsm_readconsole(s, clear);
+	if (rc)
+		return rc;
+	buf = malloc(BH_LOG_RING);
+	if (!buf)
+		return -ENOMEM;
+	n = bh_log_read(buf, BH_LOG_RING, clear);
+	rc = n ? reply_put(r, buf, n) : 0;
+	free(buf);
+	return rc;
+}
+
+static int op_physinfo(const struct flask_subject *s, const uint8_t *in, size_t len,
+		       struct reply *r)
+{
+	struct bh_ctl_physinfo pi;
+	int rc;
+
+	(void)in;
+	if (len)
+		return -EINVAL;
+	rc = domctl_physinfo(s, &pi);
+	return rc ? rc : reply_put(r, &pi, sizeof(pi));
+}
+
+/* ---- host services ------------------------------------------------------------- */
+
+/* The connection's service, made on first use. */
+static struct service *conn_service(struct reply *r)
+{
+	struct control_conn *c = r->conn;
+
+	if (!c)
+		return NULL;
+	if (!c->svc)
+		c->svc = service_new(c->subj.sid);
+	return c->svc;
+}
+
+static int op_arena_register(const struct flask_subject *s, const uint8_t *in, size_t len,
+			     struct reply *r)
+{
+	struct bh_ctl_arena a;
+	struct service *svc;
+	int fd;
+
+	(void)s;
+	if (len != sizeof(a))
+		return -EINVAL;
+	memcpy(&a, in, sizeof(a));
+	if (!r->conn || r->conn->passed_fd < 0) {
+		snprintf(r->msg, sizeof(r->msg), "the arena's memfd must come with the request (SCM_RIGHTS)");
+		return -EBADF;
+	}
+	svc = conn_service(r);
+	if (!svc)
+		return -ENOMEM;
+	fd = r->conn->passed_fd;
+	r->conn->passed_fd = -1;
+	return service_arena_register(svc, a.role, a.pages, fd, r->msg, sizeof(r->msg));
+}
+
+static int reply_port(struct reply *r, int port)
+{
+	uint32_t p = port;
+
+	return port < 0 ? port : reply_put(r, &p, sizeof(p));
+}
+
+static int op_evtchn_bind(const struct flask_subject *s, const uint8_t *in, size_t len,
+			  struct reply *r)
+{
+	struct bh_ctl_evtchn_bind b;
+	struct service *svc;
+
+	(void)s;
+	if (len != sizeof(b))
+		return -EINVAL;
+	memcpy(&b, in, sizeof(b));
+	if (b.domid >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	svc = conn_service(r);
+	if (!svc)
+		return r->conn ? -ENOMEM : -ENOTCONN;
+	return reply_port(r, service_evtchn_bind(svc, b.domid, b.remote_port));
+}
+
+static int op_evtchn_bind_virq(const struct flask_subject *s, const uint8_t *in, size_t len,
+			       struct reply *r)
+{
+	struct service *svc;
+	uint32_t virq;
+
+	(void)s;
+	if (get_u32(in, len, &virq))
+		return -EINVAL;
+	svc = conn_service(r);
+	if (!svc)
+		return r->conn ? -ENOMEM : -ENOTCONN;
+	return reply_port(r, service_evtchn_bind_virq(svc, virq));
+}
+
+static int op_evtchn_send(const struct flask_subject *s, const uint8_t *in, size_t len,
+			  struct reply *r)
+{
+	uint32_t port;
+
+	(void)s;
+	if (get_u32(in, len, &port))
+		return -EINVAL;
+	if (!r->conn || !r->conn->svc)
+		return -EINVAL; /* no ports yet */
+	return service_evtchn_send(r->conn->svc, port);
+}
+
+static int op_evtchn_close(const struct flask_subject *s, const uint8_t *in, size_t len,
+			   struct reply *r)
+{
+	uint32_t port;
+
+	(void)s;
+	if (get_u32(in, len, &port))
+		return -EINVAL;
+	if (!r->conn || !r->conn->svc)
+		return -EINVAL;
+	return service_evtchn_close(r->conn->svc, port);
+}
+
 typedef int (*control_fn)(const struct flask_subject *s, const uint8_t *in, size_t len,
 			  struct reply *r);
 
@@ -317,6 +604,21 @@ static const struct {
 	[BH_CTL_FLASK_COMMITBOOLS] = { op_commitbools, "flask_commitbools" },
 	[BH_CTL_FLASK_AVC_STATS] = { op_avc_stats, "flask_avc_stats" },
 	[BH_CTL_FLASK_POLICYVERS] = { op_policyvers, "flask_policyvers" },
+	[BH_CTL_DOMAIN_CREATE] = { op_domain_create, "domain_create" },
+	[BH_CTL_DOMAIN_DESTROY] = { op_domain_destroy, "domain_destroy" },
+	[BH_CTL_DOMAIN_PAUSE] = { op_domain_pause, "domain_pause" },
+	[BH_CTL_DOMAIN_UNPAUSE] = { op_domain_unpause, "domain_unpause" },
+	[BH_CTL_DOMAIN_SHUTDOWN] = { op_domain_shutdown, "domain_shutdown" },
+	[BH_CTL_DOMAIN_LIST] = { op_domain_list, "domain_list" },
+	[BH_CTL_DOMAIN_INFO] = { op_domain_info, "domain_info" },
+	[BH_CTL_CONSOLE_READ] = { op_console_read, "console_read" },
+	[BH_CTL_DMESG] = { op_dmesg, "dmesg" },
+	[BH_CTL_PHYSINFO] = { op_physinfo, "physinfo" },
+	[BH_CTL_ARENA_REGISTER] = { op_arena_register, "arena_register" },
+	[BH_CTL_EVTCHN_BIND] = { op_evtchn_bind, "evtchn_bind" },
+	[BH_CTL_EVTCHN_BIND_VIRQ] = { op_evtchn_bind_virq, "evtchn_bind_virq" },
+	[BH_CTL_EVTCHN_SEND] = { op_evtchn_send, "evtchn_send" },
+	[BH_CTL_EVTCHN_CLOSE] = { op_evtchn_close, "evtchn_close" },
 };
 
 const char *control_op_name(uint16_t op)
@@ -324,94 +626,252 @@ const char *control_op_name(uint16_t op)
 	return op < BH_CTL_OP_MAX ? control_ops[op].name : NULL;
 }
 
-int32_t control_dispatch(const struct flask_subject *s, uint16_t op, const uint8_t *in,
-			 size_t in_len, uint8_t **out, size_t *out_len)
+static int32_t dispatch(const struct flask_subject *s, struct control_conn *c, uint16_t op,
+			const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len)
 {
-	struct reply r = { NULL, 0 };
+	struct reply *r = calloc(1, sizeof(*r));
 	int rc;
 
 	*out = NULL;
 	*out_len = 0;
-	if (op >= BH_CTL_OP_MAX || !control_ops[op].fn)
+	if (!r)
+		return -ENOMEM;
+	r->conn = c;
+	if (op >= BH_CTL_OP_MAX || !control_ops[op].fn) {
+		free(r);
 		return -ENOSYS;
-	rc = control_ops[op].fn(s, in, in_len, &r);
+	}
+	rc = control_ops[op].fn(s, in, in_len, r);
 	if (rc) {
-		free(r.buf);
+		/* A failure carries only its message, if it has one. */
+		free(r->buf);
+		r->buf = NULL;
+		r->len = 0;
+		if (r->msg[0] && !reply_put(r, r->msg, strlen(r->msg))) {
+			*out = r->buf;
+			*out_len = r->len;
+		}
+		free(r);
 		return rc;
 	}
-	*out = r.buf;
-	*out_len = r.len;
+	*out = r->buf;
+	*out_len = r->len;
+	free(r);
 	return 0;
+}
+
+int32_t control_dispatch(const struct flask_subject *s, uint16_t op, const uint8_t *in,
+			 size_t in_len, uint8_t **out, size_t *out_len)
+{
+	return dispatch(s, NULL, op, in, in_len, out, out_len);
 }
 
 /* ---- connections ------------------------------------------------------------- */
 
+/*
+ * Listeners: [0] is the control socket (labels by uid), the rest are
+ * --service sockets (one label each).
+ */
+struct listener {
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char ctx[BH_CTL_STRING_MAX]; /* "" for [0] */
+	pthread_t thread;
+	bool serving;
+};
+
+static struct listener listeners[1 + CONTROL_MAX_SERVICE_SOCKETS] = { [0].fd = -1 };
+static unsigned int nr_listeners = 1;
+
+int control_add_service_socket(const char *spec, char *err, size_t errlen)
+{
+	const char *eq = strrchr(spec, '=');
+	struct listener *l;
+
+	if (!eq || eq == spec || !eq[1] || spec[0] != '/') {
+		snprintf(err, errlen, "--service takes PATH=CONTEXT with an absolute PATH, not '%s'", spec);
+		return -1;
+	}
+	if (nr_listeners == 1 + CONTROL_MAX_SERVICE_SOCKETS) {
+		snprintf(err, errlen, "at most %d --service options", CONTROL_MAX_SERVICE_SOCKETS);
+		return -1;
+	}
+	if ((size_t)(eq - spec) >= sizeof(l->path) || strlen(eq + 1) >= sizeof(l->ctx)) {
+		snprintf(err, errlen, "--service: path or context too long");
+		return -1;
+	}
+	l = &listeners[nr_listeners++];
+	l->fd = -1;
+	memcpy(l->path, spec, eq - spec);
+	l->path[eq - spec] = 0;
+	snprintf(l->ctx, sizeof(l->ctx), "%s", eq + 1);
+	return 0;
+}
+
+/* Read a header, and an fd if one came with it (SCM_RIGHTS). 0, or -1 at EOF/error. */
+static int read_header(struct control_conn *c, struct bh_ctl_hdr *h)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { h, sizeof(*h) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			    .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	do
+		n = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	for (cmsg = CMSG_FIRSTHDR(&m); cmsg; cmsg = CMSG_NXTHDR(&m, cmsg)) {
+		if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
+		    cmsg->cmsg_len == CMSG_LEN(sizeof(int))) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
+			if (c->passed_fd >= 0)
+				close(c->passed_fd);
+			c->passed_fd = fd;
+		}
+	}
+	if ((size_t)n < sizeof(*h))
+		return ctl_read_full(c->fd, (uint8_t *)h + n, sizeof(*h) - n);
+	return 0;
+}
+
+/* Send the service's pending ports as notifications. 0, or -1 if the peer is gone. */
+static int send_events(struct control_conn *c)
+{
+	uint32_t ports[1024];
+	uint64_t cnt;
+	unsigned int n;
+
+	if (read(c->svc->notify_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		return -1;
+	while ((n = service_take_pending(c->svc, ports, 1024)) > 0) {
+		struct bh_ctl_hdr h = { BH_CTL_MAGIC, BH_CTL_VERSION, BH_CTL_NOTIFY | BH_CTL_EV_EVTCHN,
+					n * (uint32_t)sizeof(uint32_t), 0 };
+
+		if (ctl_write_full(c->fd, &h, sizeof(h)) || ctl_write_full(c->fd, ports, h.len))
+			return -1;
+	}
+	return 0;
+}
+
+/* One request: 0 to go on, -1 to close the connection. */
+static int serve_request(struct control_conn *c)
+{
+	uint8_t *in = NULL, *out = NULL;
+	size_t out_len = 0;
+	struct bh_ctl_hdr h, rh;
+	int32_t status;
+	int rc;
+
+	if (read_header(c, &h))
+		return -1;
+	if (h.magic != BH_CTL_MAGIC || h.version != BH_CTL_VERSION ||
+	    h.len > BH_CTL_PAYLOAD_MAX || (h.op & (BH_CTL_REPLY | BH_CTL_NOTIFY))) {
+		log_warn("control: malformed header (magic %#x version %u op %u len %u); closing",
+			 h.magic, h.version, h.op, h.len);
+		return -1;
+	}
+	/* Not 64 MiB of policy from a peer that may not load one. */
+	if (h.op == BH_CTL_FLASK_LOAD && h.len > SS_POLICY_MAX) {
+		log_warn("control: a %u-byte policy is over the limit; closing", h.len);
+		return -1;
+	}
+	if (h.op == BH_CTL_FLASK_LOAD && flask_op_may_load(&c->subj)) {
+		log_warn("control: policy load refused before reading it; closing");
+		return -1;
+	}
+	if (h.op != BH_CTL_FLASK_LOAD && h.len > CONTROL_SMALL_PAYLOAD_MAX) {
+		log_warn("control: a %u-byte request for op %u is over the limit; closing", h.len, h.op);
+		return -1;
+	}
+	if (h.len) {
+		in = malloc(h.len);
+		if (!in || ctl_read_full(c->fd, in, h.len)) {
+			free(in);
+			return -1;
+		}
+	}
+	status = dispatch(&c->subj, c, h.op, in, h.len, &out, &out_len);
+	free(in);
+	if (c->passed_fd >= 0) { /* an fd that no op took */
+		close(c->passed_fd);
+		c->passed_fd = -1;
+	}
+	rh = (struct bh_ctl_hdr){ BH_CTL_MAGIC, BH_CTL_VERSION, h.op | BH_CTL_REPLY,
+				  (uint32_t)(sizeof(status) + out_len), h.seq };
+	rc = ctl_write_full(c->fd, &rh, sizeof(rh));
+	if (!rc)
+		rc = ctl_write_full(c->fd, &status, sizeof(status));
+	if (!rc && out_len)
+		rc = ctl_write_full(c->fd, out, out_len);
+	free(out);
+	return rc ? -1 : 0;
+}
+
+struct conn_start {
+	int fd;
+	struct listener *l;
+};
+
 static void *conn_thread(void *arg)
 {
-	int fd = (int)(intptr_t)arg;
-	struct flask_subject subj;
-	struct bh_ctl_hdr h;
-	int rc = peer_subject(fd, &subj);
+	struct conn_start *cs = arg;
+	struct control_conn c = { .fd = cs->fd, .passed_fd = -1 };
+	int rc;
 
+	if (cs->l == &listeners[0])
+		rc = peer_subject(c.fd, &c.subj);
+	else
+		rc = ss_context_to_sid(cs->l->ctx, strlen(cs->l->ctx), &c.subj.sid);
+	free(cs);
 	if (rc) {
-		log_warn("control: connection refused: no label for its uid (%s)", strerror(-rc));
+		log_warn("control: connection refused: no label for it (%s)", strerror(-rc));
 		goto out;
 	}
-	while (ctl_read_full(fd, &h, sizeof(h)) == 0) {
-		uint8_t *in = NULL, *out = NULL;
-		size_t out_len = 0;
-		struct bh_ctl_hdr rh;
-		int32_t status;
+	for (;;) {
+		struct pollfd p[2] = { { c.fd, POLLIN, 0 }, { c.svc ? c.svc->notify_fd : -1, POLLIN, 0 } };
 
-		if (h.magic != BH_CTL_MAGIC || h.version != BH_CTL_VERSION ||
-		    h.len > BH_CTL_PAYLOAD_MAX || (h.op & BH_CTL_REPLY)) {
-			log_warn("control: malformed header (magic %#x version %u op %u len %u); closing",
-				 h.magic, h.version, h.op, h.len);
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			break;
 		}
-		/* Not 64 MiB of policy from a peer that may not load one. */
-		if (h.op == BH_CTL_FLASK_LOAD && h.len > SS_POLICY_MAX) {
-			log_warn("control: a %u-byte policy is over the limit; closing", h.len);
+		if ((p[1].revents & POLLIN) && send_events(&c))
 			break;
-		}
-		if (h.op == BH_CTL_FLASK_LOAD && flask_op_may_load(&subj)) {
-			log_warn("control: policy load refused before reading it; closing");
-			break;
-		}
-		if (h.len) {
-			in = malloc(h.len);
-			if (!in || ctl_read_full(fd, in, h.len)) {
-				free(in);
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (serve_request(&c))
 				break;
-			}
 		}
-		status = control_dispatch(&subj, h.op, in, h.len, &out, &out_len);
-		free(in);
-		rh = (struct bh_ctl_hdr){ BH_CTL_MAGIC, BH_CTL_VERSION, h.op | BH_CTL_REPLY,
-					  (uint32_t)(sizeof(status) + out_len), h.seq };
-		rc = ctl_write_full(fd, &rh, sizeof(rh));
-		if (!rc)
-			rc = ctl_write_full(fd, &status, sizeof(status));
-		if (!rc && out_len)
-			rc = ctl_write_full(fd, out, out_len);
-		free(out);
-		if (rc)
-			break;
 	}
 out:
-	close(fd);
+	if (c.svc) {
+		service_close(c.svc);
+		service_put(c.svc);
+	}
+	if (c.passed_fd >= 0)
+		close(c.passed_fd);
+	close(c.fd);
 	__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
 static void *accept_loop(void *arg)
 {
-	(void)arg;
+	struct listener *l = arg;
+
 	for (;;) {
 		struct timeval tv = { CONTROL_IO_TIMEOUT_S, 0 };
+		struct conn_start *cs;
 		pthread_attr_t attr;
 		pthread_t t;
-		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE ||
@@ -427,11 +887,20 @@ static void *accept_loop(void *arg)
 		/* A client that stops mid-message loses its connection, not a thread forever. */
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &attr, conn_thread, (void *)(intptr_t)fd)) {
+		cs = malloc(sizeof(*cs));
+		if (!cs) {
 			__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
 			close(fd);
+			continue;
+		}
+		cs->fd = fd;
+		cs->l = l;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, conn_thread, cs)) {
+			__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
+			close(fd);
+			free(cs);
 		}
 		pthread_attr_destroy(&attr);
 	}
@@ -440,7 +909,7 @@ static void *accept_loop(void *arg)
 /* mkdir -p for the socket's directory, 0700 for what we create. */
 static int make_parent(const char *path)
 {
-	char dir[sizeof(sock_path)];
+	char dir[sizeof(listeners[0].path)];
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -459,7 +928,7 @@ static int make_parent(const char *path)
 	return mkdir(dir, 0700) && errno != EEXIST ? -1 : 0;
 }
 
-int control_listen(const char *path, char *err, size_t errlen)
+static int listen_one(struct listener *l, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	mode_t old;
@@ -494,39 +963,77 @@ int control_listen(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	umask(old);
-	listen_fd = fd;
-	snprintf(sock_path, sizeof(sock_path), "%s", path);
+	l->fd = fd;
+	snprintf(l->path, sizeof(l->path), "%s", path);
 	return 0;
+}
+
+int control_listen(const char *path, char *err, size_t errlen)
+{
+	return listen_one(&listeners[0], path, err, errlen);
+}
+
+int control_listen_services(char *err, size_t errlen)
+{
+	for (unsigned int i = 1; i < nr_listeners; i++) {
+		char path[sizeof(listeners[i].path)];
+		uint32_t sid;
+
+		if (ss_context_to_sid(listeners[i].ctx, strlen(listeners[i].ctx), &sid)) {
+			snprintf(err, errlen, "--service %s: '%s' is not a context in the policy",
+				 listeners[i].path, listeners[i].ctx);
+			return -1;
+		}
+		memcpy(path, listeners[i].path, sizeof(path));
+		if (listen_one(&listeners[i], path, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+int control_fds(int *fds, int max)
+{
+	int n = 0;
+
+	for (unsigned int i = 0; i < nr_listeners && n < max; i++)
+		if (listeners[i].fd >= 0)
+			fds[n++] = listeners[i].fd;
+	return n;
 }
 
 int control_fd(void)
 {
-	return listen_fd;
+	return listeners[0].fd;
 }
 
 int control_serve(char *err, size_t errlen)
 {
-	if (listen_fd < 0)
-		return 0;
-	if (pthread_create(&accept_thread, NULL, accept_loop, NULL)) {
-		snprintf(err, errlen, "pthread_create: %s", strerror(errno));
-		close(listen_fd);
-		unlink(sock_path);
-		listen_fd = -1;
-		return -1;
+	for (unsigned int i = 0; i < nr_listeners; i++) {
+		struct listener *l = &listeners[i];
+
+		if (l->fd < 0)
+			continue;
+		if (pthread_create(&l->thread, NULL, accept_loop, l)) {
+			snprintf(err, errlen, "pthread_create: %s", strerror(errno));
+			return -1;
+		}
+		l->serving = true;
 	}
-	serving = true;
 	return 0;
 }
 
 void control_stop(void)
 {
-	if (listen_fd < 0)
-		return;
-	shutdown(listen_fd, SHUT_RDWR);
-	if (serving)
-		pthread_join(accept_thread, NULL);
-	close(listen_fd);
-	unlink(sock_path);
-	listen_fd = -1;
+	for (unsigned int i = 0; i < nr_listeners; i++) {
+		struct listener *l = &listeners[i];
+
+		if (l->fd < 0)
+			continue;
+		shutdown(l->fd, SHUT_RDWR);
+		if (l->serving)
+			pthread_join(l->thread, NULL);
+		close(l->fd);
+		unlink(l->path);
+		l->fd = -1;
+	}
 }

@@ -20,10 +20,14 @@
 #include <bulkhead/control.h>
 
 #include "flask.h"
+#include "xlcfg.h"
 
 #define CONTROL_MAX_CONNS 32
 #define CONTROL_MAX_LABELS 16
 #define CONTROL_IO_TIMEOUT_S 10
+#define CONTROL_MAX_SERVICE_SOCKETS 8
+/* Every request but a policy load is small: a config is at most 64 KiB. */
+#define CONTROL_SMALL_PAYLOAD_MAX (XLCFG_TEXT_MAX + 8192)
 
 /* --control-label UID=CONTEXT; 0 or -1 with a message. */
 int control_add_label(const char *spec, char *err, size_t errlen);
@@ -38,6 +42,12 @@ const char *control_default_path(void);
 int control_listen(const char *path, char *err, size_t errlen);
 int control_serve(char *err, size_t errlen);
 int control_fd(void); /* the listening socket, or -1 */
+/* --service PATH=CONTEXT: one more socket whose connections all get CONTEXT. */
+int control_add_service_socket(const char *spec, char *err, size_t errlen);
+/* After the policy is loaded (the contexts must exist): listen on each. */
+int control_listen_services(char *err, size_t errlen);
+/* Every listening socket, for the fds hardening keeps; their count. */
+int control_fds(int *fds, int max);
 void control_stop(void);
 
 /*

@@ -8,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xen/sched.h>
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "measure.h"
 #include "pvclock.h"
+#include "service.h"
 #include "vcpu.h"
 #include "xsm.h"
 
@@ -203,6 +205,58 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	}
 }
 
+static int domain_set_paused(struct domain *d, int from, int to)
+{
+	int rc = -EBUSY;
+
+	pthread_mutex_lock(&d->lock);
+	if (atomic_load(&d->state) == from) {
+		atomic_store(&d->state, to);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (!rc)
+		domain_kick_all(d);
+	return rc;
+}
+
+int domain_pause(struct domain *d)
+{
+	return domain_set_paused(d, DOMAIN_RUNNING, DOMAIN_PAUSED);
+}
+
+int domain_unpause(struct domain *d)
+{
+	return domain_set_paused(d, DOMAIN_PAUSED, DOMAIN_RUNNING);
+}
+
+uint64_t domain_cpu_ns(struct domain *d)
+{
+	uint64_t ns = 0;
+
+	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+		struct vcpu *v = &d->vcpu[i];
+		struct timespec ts;
+		clockid_t cid;
+
+		pthread_mutex_lock(&v->lock);
+		if (v->thread_started && !pthread_getcpuclockid(v->thread, &cid) &&
+		    !clock_gettime(cid, &ts))
+			ns += (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+		pthread_mutex_unlock(&v->lock);
+	}
+	return ns;
+}
+
+void domain_for_each(void (*fn)(struct domain *d, void *arg), void *arg)
+{
+	pthread_mutex_lock(&registry_lock);
+	for (struct domain *d = registry; d; d = d->reg_next)
+		if (atomic_load(&d->state) != DOMAIN_DYING)
+			fn(d, arg);
+	pthread_mutex_unlock(&registry_lock);
+}
+
 static int vm_setup(struct domain *d, char *err, size_t errlen)
 {
 	/*
@@ -278,7 +332,7 @@ static int measure_domain_config(struct domain *d, char *why, size_t whylen)
 }
 
 struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
-			     domid_t id, char *err, size_t errlen)
+			     domid_t id, bool paused, char *err, size_t errlen)
 {
 	struct domain *d = calloc(1, sizeof(*d));
 	unsigned int i;
@@ -302,6 +356,7 @@ struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 	d->ram.size = cfg->memory_mib << 20;
 	d->shared_info_gpa = ~0ull;
 	d->created_ns = bh_now_ns();
+	d->store_page = BH_NO_STORE;
 
 	if (xsm_domain_label(d, cfg->seclabel, why, sizeof(why)))
 		goto fail;
@@ -326,6 +381,9 @@ struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 	}
 	if (console_open(d, why, sizeof(why)))
 		goto fail;
+	/* Before the build: the memory map marks the ring's page. */
+	if (service_store_setup(d, why, sizeof(why)))
+		goto fail;
 	if (builder_build(d, why, sizeof(why)))
 		goto fail;
 	/* Before its first instruction: what it runs with, besides its images. */
@@ -343,7 +401,7 @@ struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 	for (i = 0; i < d->nr_vcpus; i++)
 		vcpu_time_update(&d->vcpu[i]);
 	atomic_store(&d->vcpu[0].online, true);
-	atomic_store(&d->state, DOMAIN_RUNNING);
+	atomic_store(&d->state, paused ? DOMAIN_PAUSED : DOMAIN_RUNNING);
 	registry_add(d);
 	if (vcpu_start_thread(&d->vcpu[0])) {
 		snprintf(why, sizeof(why), "starting vcpu0: %s", strerror(errno));
@@ -387,6 +445,8 @@ static void domain_free(struct domain *d)
 		close(d->mem_fd);
 	if (d->vm_fd >= 0)
 		close(d->vm_fd);
+	service_store_release(d);
+	free(d->console_hist);
 	free(d->shared_info_private);
 	pthread_mutex_destroy(&d->lock);
 	pthread_mutex_destroy(&d->console_lock);

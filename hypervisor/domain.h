@@ -28,6 +28,8 @@
 #include <xen/hvm/hvm_vcpu.h>
 #include <xen/hvm/params.h>
 
+#include <bulkhead/control.h>
+
 #include "evtchn.h"
 #include "grant_table.h"
 #include "guest_mem.h"
@@ -144,6 +146,18 @@ struct domain {
 	uint64_t created_ns;
 	uint64_t first_console_ns; /* 0 until the first console line */
 
+	/* Console history for the control socket: the last BH_CONSOLE_HISTORY bytes. */
+	char *console_hist;      /* ring, under console_lock */
+	uint64_t console_end;    /* bytes ever written */
+
+	/* The xenstore ring: a page of xenstored's arena (service.h). */
+	struct arena *store_arena;
+	uint64_t store_page;     /* BH_NO_STORE when none */
+
+	/* A toolstack shutdown that the guest has not obeyed yet (main thread). */
+	uint64_t force_deadline_ns; /* 0 = none */
+	int force_reason;
+
 	atomic_int refcnt;      /* domain_get/domain_put; freed at zero */
 	struct domain *next;     /* main.c's list, main thread only */
 	struct domain *reg_next; /* the registry, under its lock */
@@ -166,7 +180,17 @@ int kvm_init(char *err, size_t errlen);
  * or NULL with a reason in err; nothing is left behind on failure.
  */
 struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
-			     domid_t id, char *err, size_t errlen);
+			     domid_t id, bool paused, char *err, size_t errlen);
+
+/* Pause or unpause a live domain; 0, or -EBUSY when it is not running/paused. Any thread. */
+int domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
+
+/* Time its vCPU threads have run, in ns. */
+uint64_t domain_cpu_ns(struct domain *d);
+
+/* Call fn for every live domain, with the registry locked (fn must not block). */
+void domain_for_each(void (*fn)(struct domain *d, void *arg), void *arg);
 
 /*
  * Tear a domain down: take it out of the registry, stop every vCPU thread,

@@ -3,7 +3,9 @@
  * dispatcher only decodes and routes (cf. Xen's common/event_channel.c).
  */
 #include "evtchn.h"
+#include "service.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -352,6 +354,10 @@ static struct domain *close_port_locked(struct domain *d, evtchn_port_t port)
 		atomic_fetch_sub(&d->refcnt, 1);
 		break;
 	}
+	case ECS_SERVICE:
+		service_port_peer_closed(ch->svc, ch->remote_port);
+		service_put(ch->svc); /* never the last: the connection holds its own */
+		break;
 	}
 	/* A closed port must not come back pending when it is bound again. */
 	clear_bit_word(&s->evtchn_pending[port / BITS_PER_WORD], port % BITS_PER_WORD);
@@ -469,6 +475,9 @@ static long evtchn_send(struct vcpu *v, evtchn_port_t port)
 	case ECS_IPI:
 		set_pending_locked(ld, port);
 		break;
+	case ECS_SERVICE:
+		service_port_notify(ch->svc, ch->remote_port);
+		break;
 	case ECS_UNBOUND:
 		/* Xen drops the notification silently. */
 		break;
@@ -519,12 +528,13 @@ static long evtchn_status(struct vcpu *v, struct evtchn_status *st)
 		return -XEN_EACCES;
 	}
 	memset(&st->u, 0, sizeof(st->u));
-	st->status = ch->state;
+	st->status = ch->state == ECS_SERVICE ? ECS_INTERDOMAIN : ch->state;
 	st->vcpu = ch->vcpu;
 	switch (ch->state) {
 	case ECS_UNBOUND:
 		st->u.unbound.dom = ch->remote_dom;
 		break;
+	case ECS_SERVICE:
 	case ECS_INTERDOMAIN:
 		st->u.interdomain.dom = ch->remote_dom;
 		st->u.interdomain.port = ch->remote_port;
@@ -564,6 +574,7 @@ static long evtchn_bind_vcpu(struct vcpu *v, evtchn_port_t port, uint32_t vcpu)
 		break;
 	case ECS_UNBOUND:
 	case ECS_INTERDOMAIN:
+	case ECS_SERVICE:
 		ch->vcpu = vcpu;
 		break;
 	default:
@@ -572,6 +583,96 @@ static long evtchn_bind_vcpu(struct vcpu *v, evtchn_port_t port, uint32_t vcpu)
 	}
 	pthread_mutex_unlock(&e->lock);
 	return rc;
+}
+
+/* ---- host services ------------------------------------------------------------ */
+
+long evtchn_alloc_for_dom0(struct domain *d)
+{
+	long port;
+
+	pthread_mutex_lock(&d->evtchn.lock);
+	port = get_free_port(d);
+	if (port >= 0) {
+		struct evtchn *ch = &d->evtchn.port[port];
+
+		memset(ch, 0, sizeof(*ch));
+		ch->state = ECS_UNBOUND;
+		ch->remote_dom = 0; /* labelled when the service binds */
+	}
+	pthread_mutex_unlock(&d->evtchn.lock);
+	return port;
+}
+
+int evtchn_bind_service(struct domain *d, uint32_t port, struct service *s, uint32_t local)
+{
+	struct evtchn *ch;
+	int rc = -EINVAL;
+
+	pthread_mutex_lock(&d->evtchn.lock);
+	if (port == 0 || port >= d->evtchn.max_ports)
+		goto out;
+	ch = &d->evtchn.port[port];
+	if (ch->state != ECS_UNBOUND || ch->remote_dom != 0)
+		goto out;
+	rc = xsm_service_evtchn_bind(s, d, ch);
+	if (rc)
+		goto out;
+	atomic_fetch_add(&s->refcnt, 1);
+	ch->state = ECS_SERVICE;
+	ch->svc = s;
+	ch->remote_port = local;
+	service_port_bound(s, local, d, port);
+	/* As for an interdomain bind: the guest may have notified before. */
+	set_pending_locked(d, port);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&d->evtchn.lock);
+	return rc;
+}
+
+static struct evtchn *service_chn(struct domain *d, uint32_t port, struct service *s,
+				  uint32_t local)
+{
+	struct evtchn *ch;
+
+	if (port == 0 || port >= d->evtchn.max_ports)
+		return NULL;
+	ch = &d->evtchn.port[port];
+	return ch->state == ECS_SERVICE && ch->svc == s && ch->remote_port == local ? ch : NULL;
+}
+
+int evtchn_service_send(struct domain *d, uint32_t port, struct service *s, uint32_t local)
+{
+	struct evtchn *ch;
+	int rc = -ENOTCONN;
+
+	pthread_mutex_lock(&d->evtchn.lock);
+	ch = service_chn(d, port, s, local);
+	if (ch) {
+		rc = xsm_service_evtchn_send(s, d, ch);
+		if (!rc)
+			set_pending_locked(d, port);
+	}
+	pthread_mutex_unlock(&d->evtchn.lock);
+	return rc;
+}
+
+void evtchn_service_unbind(struct domain *d, uint32_t port, struct service *s, uint32_t local)
+{
+	struct evtchn *ch;
+
+	pthread_mutex_lock(&d->evtchn.lock);
+	ch = service_chn(d, port, s, local);
+	if (ch) {
+		ch->state = ECS_UNBOUND;
+		ch->svc = NULL;
+		ch->remote_port = 0;
+		ch->remote_dom = 0;
+		ch->sid = 0;
+		service_put(s); /* the caller holds another */
+	}
+	pthread_mutex_unlock(&d->evtchn.lock);
 }
 
 static long evtchn_reset(struct vcpu *v, domid_t dom)

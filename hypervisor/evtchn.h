@@ -30,6 +30,8 @@ enum evtchn_state {
 	ECS_INTERDOMAIN = EVTCHNSTAT_interdomain,
 	ECS_VIRQ = EVTCHNSTAT_virq,
 	ECS_IPI = EVTCHNSTAT_ipi,
+	/* Bulkhead's own: bound to a host service (service.h); status says interdomain, dom0. */
+	ECS_SERVICE = 0x80,
 };
 
 struct domain;
@@ -41,6 +43,7 @@ struct evtchn {
 	domid_t remote_dom;        /* ECS_UNBOUND: who may bind; ECS_INTERDOMAIN: the peer */
 	evtchn_port_t remote_port; /* ECS_INTERDOMAIN */
 	struct domain *remote;     /* ECS_INTERDOMAIN, with a reference */
+	struct service *svc;       /* ECS_SERVICE, with a reference; remote_port is its port */
 	uint32_t sid;              /* Flask label of this end; 0 = not yet labelled */
 };
 
@@ -53,6 +56,7 @@ struct evtchn_domain {
 };
 
 struct vcpu;
+struct service;
 
 /* Ports usable: [1, max_event_channels], capped by the 2-level ABI. */
 int evtchn_domain_init(struct domain *d, unsigned int max_event_channels);
@@ -69,6 +73,18 @@ void evtchn_send_virq(struct vcpu *v, unsigned int virq);
 
 /* Mark a port pending and upcall its vCPU, as Xen's evtchn_2l_set_pending. */
 void evtchn_set_pending(struct domain *d, unsigned int port);
+
+/*
+ * Host services (service.h). A new unbound port naming dom0 (the xenstore
+ * port of a domain being built); the port or -XEN_ENOSPC.
+ */
+long evtchn_alloc_for_dom0(struct domain *d);
+/* Bind d's unbound dom0 port to service s's port `local`; 0 or -errno. */
+int evtchn_bind_service(struct domain *d, uint32_t port, struct service *s, uint32_t local);
+/* The service sends on `local`, bound to d's `port`; 0 or -errno. */
+int evtchn_service_send(struct domain *d, uint32_t port, struct service *s, uint32_t local);
+/* The service closes `local`: d's end is unbound again, naming dom0. */
+void evtchn_service_unbind(struct domain *d, uint32_t port, struct service *s, uint32_t local);
 
 /* Set vcpu_info.evtchn_upcall_pending, inject the upcall vector, wake the vCPU. */
 void vcpu_mark_events_pending(struct vcpu *v);

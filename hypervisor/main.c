@@ -23,6 +23,7 @@
 #include "console.h"
 #include "control.h"
 #include "domain.h"
+#include "domctl.h"
 #include "flask.h"
 #include "hardening.h"
 #include "log.h"
@@ -34,21 +35,22 @@
 
 #define EV_SIGNAL 1
 #define EV_DOMAIN 2
+#define EV_JOB 3
 #define MAX_BOOT_DOMAINS 256
 
-static struct domain *domains;
-static domid_t next_domid = 1;
 static int epfd = -1;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: bulkhead [OPTIONS] --domain FILE [--domain FILE ...]\n"
+		"Usage: bulkhead [OPTIONS] [--domain FILE ...]\n"
 		"\n"
 		"Boot the domains described by xl.cfg-format FILEs on KVM and run\n"
-		"until the last of them is gone.\n"
+		"until the last of them is gone; without any, or with --daemon, serve\n"
+		"the control socket (bh create ...) until SIGTERM.\n"
 		"\n"
 		"  -d, --domain FILE   boot a domain from FILE (repeatable)\n"
+		"  -D, --daemon        keep running when no domain is left\n"
 		"  -c, --console       copy each domain's console to stdout, prefixed\n"
 		"                      by its name\n"
 		"  -l, --log-dir DIR   write guest-NAME.log console logs into DIR\n"
@@ -70,6 +72,9 @@ static void usage(FILE *f)
 		"      --seccomp MODE  on (default): confine bulkhead to its system-call\n"
 		"                      allow-list; off: development and benchmarks only\n"
 		"      --print-seccomp print the allow-list and the filter, and exit\n"
+		"      --service PATH=CONTEXT\n"
+		"                      also listen on PATH; its connections get CONTEXT\n"
+		"                      (e.g. xenstored's: ...:xenstore_t; repeatable)\n"
 		"      --control-label UID=CONTEXT\n"
 		"                      the Flask label of control connections from UID\n"
 		"                      (repeatable; root is dom0 unless set)\n"
@@ -77,119 +82,13 @@ static void usage(FILE *f)
 		"  -h, --help          show this help\n", AVC_SLOTS_DEFAULT, control_default_path());
 }
 
-static void watch_timers(struct domain *d, int op)
-{
-	unsigned int i;
-
-	for (i = 0; i < d->nr_vcpus; i++) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &d->vcpu[i] };
-
-		epoll_ctl(epfd, op, d->vcpu[i].timer_fd, &ev);
-	}
-}
-
-static int start_domain(const struct xlcfg *cfg, const char *path)
-{
-	char err[1024];
-	struct domain *d;
-
-	d = domain_create(cfg, path, next_domid, err, sizeof(err));
-	if (!d) {
-		log_err("%s", err);
-		return -1;
-	}
-	next_domid++;
-	watch_timers(d, EPOLL_CTL_ADD);
-	d->next = domains;
-	domains = d;
-	log_info("domain %u (%s) started: %llu MiB, %u vCPU%s, kernel %s", d->id, d->name,
-		 (unsigned long long)cfg->memory_mib, d->nr_vcpus, d->nr_vcpus > 1 ? "s" : "",
-		 cfg->kernel);
-	return 0;
-}
-
-static void unlink_domain(struct domain *d)
-{
-	struct domain **pp;
-
-	for (pp = &domains; *pp; pp = &(*pp)->next) {
-		if (*pp == d) {
-			*pp = d->next;
-			break;
-		}
-	}
-}
-
-static void destroy_domain(struct domain *d)
-{
-	unsigned long long ms = (bh_now_ns() - d->created_ns) / 1000000;
-
-	unlink_domain(d);
-	watch_timers(d, EPOLL_CTL_DEL);
-	log_info("domain %u (%s) destroyed after %llu ms", d->id, d->name, ms);
-	domain_destroy(d);
-}
-
-/* What the config says to do when the domain stopped this way. */
-static enum xlcfg_action domain_action(const struct domain *d, int state)
-{
-	if (state == DOMAIN_CRASHED)
-		return d->cfg.on_crash;
-	switch (d->shutdown_reason) {
-	case SHUTDOWN_poweroff: return d->cfg.on_poweroff;
-	case SHUTDOWN_reboot: return d->cfg.on_reboot;
-	case SHUTDOWN_watchdog: return d->cfg.on_watchdog;
-	default: return d->cfg.on_crash;
-	}
-}
-
-/* Act on every domain that has stopped since we last looked. */
-static void reap_domains(void)
-{
-	struct domain *d, *next;
-
-	for (d = domains; d; d = next) {
-		int state = atomic_load(&d->state);
-		enum xlcfg_action act;
-		struct xlcfg cfg;
-		char path[sizeof(d->cfg_path)];
-
-		next = d->next;
-		if ((state != DOMAIN_SHUTDOWN && state != DOMAIN_CRASHED) || d->reaped)
-			continue;
-		act = domain_action(d, state);
-		log_info("domain %u (%s) %s: %s", d->id, d->name, domain_state_name(state),
-			 xlcfg_action_name(act));
-		switch (act) {
-		case XLCFG_ACTION_PRESERVE:
-			d->reaped = true;
-			break;
-		case XLCFG_ACTION_DESTROY:
-			destroy_domain(d);
-			break;
-		case XLCFG_ACTION_RESTART:
-			cfg = d->cfg;
-			memcpy(path, d->cfg_path, sizeof(path));
-			destroy_domain(d);
-			start_domain(&cfg, path);
-			break;
-		}
-	}
-}
-
-static void destroy_all(void)
-{
-	while (domains)
-		destroy_domain(domains);
-}
-
-static int main_loop(int sigfd)
+static int main_loop(int sigfd, bool daemon)
 {
 	struct epoll_event ev[64];
 
-	while (domains) {
-		bool domain_event = false;
-		int n = epoll_wait(epfd, ev, 64, -1), i;
+	while (daemon || domctl_have_domains()) {
+		bool domain_event = false, jobs = false;
+		int n = epoll_wait(epfd, ev, 64, domctl_next_deadline_ms()), i;
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -203,7 +102,7 @@ static int main_loop(int sigfd)
 
 				if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 					log_info("%s: destroying all domains", strsignal(si.ssi_signo));
-					destroy_all();
+					domctl_destroy_all();
 					return 0;
 				}
 			} else if (ev[i].data.u64 == EV_DOMAIN) {
@@ -212,13 +111,18 @@ static int main_loop(int sigfd)
 				if (read(domain_event_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 					log_warn("domain event: %s", strerror(errno));
 				domain_event = true;
+			} else if (ev[i].data.u64 == EV_JOB) {
+				jobs = true;
 			} else {
 				vcpu_timer_expired(ev[i].data.ptr);
 			}
 		}
 		/* After the timers: reaping frees vCPUs that this batch may name. */
 		if (domain_event)
-			reap_domains();
+			domctl_reap();
+		domctl_check_deadlines();
+		if (jobs)
+			domctl_run_jobs();
 	}
 	return 0;
 }
@@ -435,6 +339,8 @@ int main(int argc, char **argv)
 		{ "print-seccomp", no_argument, NULL, 'P' },
 		{ "tpm", required_argument, NULL, 'T' },
 		{ "tpm-log", required_argument, NULL, 'E' },
+		{ "daemon", no_argument, NULL, 'D' },
+		{ "service", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -450,14 +356,14 @@ int main(int argc, char **argv)
 	const char *policy = NULL;
 	uint32_t avc_slots = AVC_SLOTS_DEFAULT;
 	const char *sock = getenv("BULKHEAD_SOCKET");
-	bool sock_explicit = sock && sock[0];
+	bool sock_explicit = sock && sock[0], daemon = false;
 	char *end;
 	struct harden_opts hopts = { .seccomp = true, .max_files = 65536 };
 	static char stdout_buf[8192];
 	const char *tpm = NULL, *tpm_log = NULL;
 	static char tpm_log_buf[4200];
 
-	while ((c = getopt_long(argc, argv, "d:cl:vhp:s:u:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:cl:vhp:s:u:D", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (ncfg == MAX_BOOT_DOMAINS) {
@@ -536,6 +442,15 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'D':
+			daemon = true;
+			break;
+		case 'V':
+			if (control_add_service_socket(optarg, err, sizeof(err))) {
+				fprintf(stderr, "bulkhead: %s\n", err);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -549,11 +464,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!ncfg) {
-		fprintf(stderr, "bulkhead: no domains to boot (give --domain FILE)\n");
-		usage(stderr);
-		return 2;
-	}
+	/* Without boot domains, or with --daemon, it serves until SIGTERM. */
+	if (!ncfg)
+		daemon = true;
 	bh_log_init("bulkhead", level);
 	/* Our own buffer: stdio must not probe or allocate after the filter is on. */
 	setvbuf(stdout, stdout_buf, _IOLBF, sizeof(stdout_buf));
@@ -601,6 +514,10 @@ int main(int argc, char **argv)
 		}
 		log_warn("control: %s; running without a control socket", err);
 	}
+	if (control_listen_services(err, sizeof(err))) {
+		log_err("control: %s", err);
+		return 2;
+	}
 	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sigfd < 0 || epfd < 0) {
@@ -612,13 +529,18 @@ int main(int argc, char **argv)
 	epoll_ctl(epfd, EPOLL_CTL_ADD, sigfd, &ev);
 	ev.data.u64 = EV_DOMAIN;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, domain_event_fd, &ev);
+	if (domctl_init(epfd, EV_JOB, err, sizeof(err))) {
+		log_err("%s", err);
+		return 1;
+	}
 
 	/* Set-up is done: from here on, only what the allow-list names. */
 	{
-		int keep[16] = { kvm_fd, domain_event_fd, control_fd(), sigfd, epfd };
+		int keep[32] = { kvm_fd, domain_event_fd, sigfd, epfd, domctl_job_fd() }, n = 5;
 
+		n += control_fds(keep + n, 32 - n);
 		hopts.keep_fds = keep;
-		hopts.nr_keep_fds = 5 + measure_fds(keep + 5, 16 - 5);
+		hopts.nr_keep_fds = n + measure_fds(keep + n, 32 - n);
 		if (tpm && (!strncmp(tpm, "swtpm", 5) || !strncmp(tpm, "mssim", 5)))
 			hopts.extra = &seccomp_bulkhead_swtpm;
 		if (!hopts.seccomp)
@@ -636,19 +558,19 @@ int main(int argc, char **argv)
 		log_info("control: listening on %s", sock);
 
 	for (i = 0; i < ncfg; i++) {
-		if (start_domain(&cfgs[i], paths[i]))
+		if (domctl_boot(&cfgs[i], paths[i]))
 			rc = 1;
 		else
 			started++;
 	}
-	if (!started) {
+	if (ncfg && !started && !daemon) {
 		log_err("no domain could be started");
 		return 1;
 	}
 #ifdef BH_TEST_TRIGGERS
 	test_forbidden_call();
 #endif
-	if (main_loop(sigfd))
+	if (main_loop(sigfd, daemon))
 		rc = 1;
 	control_stop();
 	log_info("all domains gone, exiting");

@@ -41,6 +41,10 @@ static const struct seccomp_entry calls[] = {
 	{ "accept4", SC_ANY, "new control connections" },
 	{ "sendto", SC_ANY, "control replies" },
 	{ "recvfrom", SC_ANY, "control requests" },
+	{ "recvmsg", SC_ANY, "control requests that carry an arena's memfd (SCM_RIGHTS)" },
+	{ "poll", SC_ANY, "a control connection waits for requests and service events" },
+	{ "eventfd2", SC_ANY, "a host service's event notifier" },
+	{ "sysinfo", SC_ANY, "bh info: host memory" },
 	{ "getsockopt", SC_ANY, "SO_PEERCRED: a connection's uid, for its Flask label" },
 	{ "setsockopt", SC_ANY, "per-connection timeouts" },
 	{ "shutdown", SC_ANY, "stopping the listener at exit" },
@@ -111,7 +115,6 @@ static const char *const ioctl_names[] = { KVM_IOCTLS(NAMED) };
 static const struct seccomp_entry swtpm_calls[] = {
 	{ "socket", SC_UNIX_ONLY, "software TPM: a connection per TPM command" },
 	{ "connect", SC_ANY, "software TPM: a connection per TPM command" },
-	{ "poll", SC_ANY, "software TPM: waiting for its answer" },
 };
 
 const struct seccomp_table seccomp_bulkhead_swtpm = {

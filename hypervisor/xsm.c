@@ -14,6 +14,7 @@
 #include "domain.h"
 #include "evtchn.h"
 #include "hypercall.h"
+#include "service.h"
 
 __thread uint64_t xsm_hook_calls;
 
@@ -276,7 +277,7 @@ int xsm_evtchn_interdomain(struct vcpu *v, struct evtchn *lchn, struct domain *r
 int xsm_evtchn_send(struct vcpu *v, const struct evtchn *chn)
 {
 	HOOK();
-	if (chn->state != ECS_INTERDOMAIN)
+	if (chn->state != ECS_INTERDOMAIN && chn->state != ECS_SERVICE)
 		return 0;
 	return check(v->d, chn->sid ? chn->sid : SECINITSID_UNLABELED, SECCLASS_EVENT,
 		     EVENT__SEND);
@@ -285,7 +286,8 @@ int xsm_evtchn_send(struct vcpu *v, const struct evtchn *chn)
 int xsm_evtchn_status(struct vcpu *v, const struct evtchn *chn)
 {
 	HOOK();
-	if (chn->state != ECS_INTERDOMAIN && chn->state != ECS_UNBOUND)
+	if (chn->state != ECS_INTERDOMAIN && chn->state != ECS_SERVICE &&
+	    chn->state != ECS_UNBOUND)
 		return 0;
 	if (chn->state == ECS_UNBOUND && !chn->sid)
 		return 0;
@@ -346,6 +348,118 @@ int xsm_grant_copy(struct vcpu *v, struct domain *other)
 {
 	HOOK();
 	return domain_has_perm(v->d, other, SECCLASS_GRANT, GRANT__COPY);
+}
+
+/* ---- the control plane and host services -------------------------------------- */
+
+static int subject_check(const struct flask_subject *s, uint32_t tsid, enum flask_class c,
+			 uint32_t perm)
+{
+	struct avc_audit ad = { .domid = s->domid };
+
+	if (!flask_enabled())
+		return 0;
+	return avc_has_perm(s->sid, tsid, c, perm, &ad);
+}
+
+int xsm_domctl(const struct flask_subject *s, const struct domain *d, uint32_t perm)
+{
+	HOOK();
+	return subject_check(s, d->sid, SECCLASS_DOMAIN, perm);
+}
+
+int xsm_domain_create(const struct flask_subject *s, uint32_t sid)
+{
+	HOOK();
+	return subject_check(s, sid, SECCLASS_DOMAIN, DOMAIN__CREATE);
+}
+
+int xsm_readconsole(const struct flask_subject *s, bool clear)
+{
+	HOOK();
+	return subject_check(s, SECINITSID_XEN, SECCLASS_XEN,
+			     XEN__READCONSOLE | (clear ? XEN__CLEARCONSOLE : 0));
+}
+
+int xsm_domain_console(const struct flask_subject *s, const struct domain *d)
+{
+	int rc;
+
+	HOOK();
+	rc = subject_check(s, SECINITSID_XEN, SECCLASS_XEN, XEN__READCONSOLE);
+	return rc ? rc : subject_check(s, d->sid, SECCLASS_DOMAIN, DOMAIN__GETDOMAININFO);
+}
+
+int xsm_physinfo(const struct flask_subject *s)
+{
+	HOOK();
+	return subject_check(s, SECINITSID_XEN, SECCLASS_XEN, XEN__PHYSINFO);
+}
+
+int xsm_arena_register(const struct service *s)
+{
+	struct flask_subject subj = { .sid = s->sid };
+
+	HOOK();
+	return subject_check(&subj, SECINITSID_XEN, SECCLASS_DOMAIN2, DOMAIN2__RESOURCE_MAP);
+}
+
+int xsm_store_page(const struct arena *a, const struct domain *d)
+{
+	struct flask_subject subj = { .sid = a->owner_sid };
+
+	HOOK();
+	return subject_check(&subj, d->sid, SECCLASS_DOMAIN2, DOMAIN2__RESOURCE_MAP);
+}
+
+/*
+ * As xsm_evtchn_interdomain with the service as the binding side: the
+ * service's end is labelled by type_transition(service, domain), the
+ * guest's by type_transition(domain, service); each is created by its
+ * owner and may bind to the other side.
+ */
+int xsm_service_evtchn_bind(const struct service *s, const struct domain *d, struct evtchn *chn)
+{
+	struct avc_audit ad = { .domid = 0 };
+	uint32_t ssid, gsid = chn->sid;
+	int rc;
+
+	HOOK();
+	if (!flask_enabled())
+		return 0;
+	rc = ss_transition_sid(s->sid, d->sid, SECCLASS_EVENT, &ssid) ? -EPERM : 0;
+	if (!rc)
+		rc = avc_has_perm(s->sid, ssid, SECCLASS_EVENT, EVENT__CREATE, &ad);
+	if (!rc)
+		rc = avc_has_perm(ssid, d->sid, SECCLASS_EVENT, EVENT__BIND, &ad);
+	if (!rc && !gsid) {
+		rc = ss_transition_sid(d->sid, s->sid, SECCLASS_EVENT, &gsid) ? -EPERM : 0;
+		if (!rc)
+			rc = check(d, gsid, SECCLASS_EVENT, EVENT__CREATE);
+	}
+	if (!rc)
+		rc = avc_has_perm(gsid, s->sid, SECCLASS_EVENT, EVENT__BIND, &ad);
+	if (!rc)
+		chn->sid = gsid;
+	return rc;
+}
+
+/* The service sends to the guest's end: event:send on it, as a guest sending to its peer. */
+int xsm_service_evtchn_send(const struct service *s, const struct domain *d, const struct evtchn *chn)
+{
+	struct flask_subject subj = { .sid = s->sid };
+
+	(void)d;
+	HOOK();
+	return subject_check(&subj, chn->sid ? chn->sid : SECINITSID_UNLABELED, SECCLASS_EVENT,
+			     EVENT__SEND);
+}
+
+int xsm_service_virq(const struct service *s)
+{
+	(void)s;
+	HOOK();
+	return 0;
 }
 
 int xsm_flask_op(struct vcpu *v)

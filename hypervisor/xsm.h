@@ -76,4 +76,32 @@ int xsm_grant_copy(struct vcpu *v, struct domain *other);
 /* xsm_op: each FLASK operation checks itself in flask.c; this only counts. */
 int xsm_flask_op(struct vcpu *v);
 
+/*
+ * The control plane (control.c): a connection's subject acting on a
+ * domain. perm is a DOMAIN__* of the domain class.
+ */
+int xsm_domctl(const struct flask_subject *s, const struct domain *d, uint32_t perm);
+/* Creating a domain with label sid: domain:create, as Xen's domain_create. */
+int xsm_domain_create(const struct flask_subject *s, uint32_t sid);
+/* The hypervisor log (dmesg): xen:readconsole, and clearconsole to clear it. */
+int xsm_readconsole(const struct flask_subject *s, bool clear);
+/* A domain's console history: xen:readconsole and domain:getdomaininfo on it. */
+int xsm_domain_console(const struct flask_subject *s, const struct domain *d);
+int xsm_physinfo(const struct flask_subject *s);
+
+/*
+ * Host services (service.h). Registering the xenstore arena and placing a
+ * domain's ring in it are domain2:resource_map, against xen_t and against
+ * the domain: Xen's xenstored maps the ring as a domain resource.
+ */
+struct service;
+struct arena;
+int xsm_arena_register(const struct service *s);
+int xsm_store_page(const struct arena *a, const struct domain *d);
+/* Binding a guest's dom0 port: both ends labelled and checked, as interdomain. */
+int xsm_service_evtchn_bind(const struct service *s, const struct domain *d, struct evtchn *chn);
+int xsm_service_evtchn_send(const struct service *s, const struct domain *d, const struct evtchn *chn);
+/* VIRQ_DOM_EXC: unchecked, as Xen's bind_virq; counted. */
+int xsm_service_virq(const struct service *s);
+
 #endif

@@ -24,4 +24,17 @@ int ctl_connect(const char *path);
 int ctl_call(int fd, uint16_t op, const void *in, size_t in_len, uint8_t **out,
 	     size_t *out_len);
 
+/* The same, passing passfd along with the request (SCM_RIGHTS): an arena's memfd. */
+int ctl_call_fd(int fd, uint16_t op, const void *in, size_t in_len, int passfd, uint8_t **out,
+		size_t *out_len);
+
+/*
+ * Services get notifications (BH_CTL_NOTIFY) between replies. ctl_call
+ * hands any it meets to fn; a service's own loop reads a header and calls
+ * ctl_read_notify for one that has BH_CTL_NOTIFY set.
+ */
+typedef void (*ctl_notify_fn)(void *arg, uint16_t event, const uint8_t *payload, size_t len);
+void ctl_set_notify(ctl_notify_fn fn, void *arg);
+int ctl_read_notify(int fd, const struct bh_ctl_hdr *h);
+
 #endif

@@ -1,18 +1,26 @@
 /*
  * Host-side logging for bulkhead and the tools: one line per call, to stderr,
  * with a monotonic timestamp and the program's name. Thread-safe (one
- * write(2) per line).
+ * write(2) per line). The recent lines are also kept in memory, for
+ * `bh dmesg`.
  */
 #ifndef BH_LOG_H
 #define BH_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define BH_LOG_RING (128u << 10) /* bytes of recent lines kept for bh_log_read */
 
 enum bh_log_level { BH_LOG_ERR, BH_LOG_WARN, BH_LOG_INFO, BH_LOG_DEBUG };
 
 void bh_log_init(const char *prog, enum bh_log_level level);
 void bh_log(enum bh_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Copy the recent log lines (whole lines, oldest first); with clear, forget them. */
+size_t bh_log_read(char *buf, size_t max, bool clear);
 
 #define log_err(...) bh_log(BH_LOG_ERR, __VA_ARGS__)
 #define log_warn(...) bh_log(BH_LOG_WARN, __VA_ARGS__)

@@ -32,7 +32,9 @@
 	  "getpagingmempool", "setpagingmempool")                                         \
 	X(DOMAIN2, "domain2", "relabelfrom", "relabelto", "relabelself", "make_priv_for", \
 	  "set_as_target", "set_cpu_policy", "gettsc", "settsc", "setscheduler",          \
-	  "setclaim", "cacheflush")                                                       \
+	  "setclaim", "cacheflush", "create_hardware_domain", "set_vnumainfo",            \
+	  "get_vnumainfo", "psr_cmt_op", "vm_event", "soft_reset", "mem_access",          \
+	  "mem_paging", "mem_sharing", "psr_alloc", "resource_map")                      \
 	X(HVM, "hvm", "sethvmc", "gethvmc", "setparam", "getparam")                       \
 	X(MMU, "mmu", "map_read", "map_write", "pageinfo", "adjust", "stat", "updatemp",  \
 	  "physmap", "pinpage", "memorymap")                                              \
@@ -73,6 +75,8 @@ uint32_t flask_perm_bit(enum flask_class c, const char *name);
  */
 enum {
 	XEN__READCONSOLE = 1u << 2,
+	XEN__CLEARCONSOLE = 1u << 3,
+	XEN__PHYSINFO = 1u << 9,
 	XEN__WRITECONSOLE = 1u << 11,
 
 	DOMAIN__PAUSE = 1u << 1,
@@ -82,6 +86,8 @@ enum {
 	DOMAIN__DESTROY = 1u << 7,
 	DOMAIN__GETDOMAININFO = 1u << 11,
 	DOMAIN__SHUTDOWN = 1u << 20,
+
+	DOMAIN2__RESOURCE_MAP = 1u << 21,
 
 	HVM__SETPARAM = 1u << 2,
 	HVM__GETPARAM = 1u << 3,

@@ -10,7 +10,7 @@ grep -q "avc:  denied" "$WORK/out" && fail "denials for an allowed pair: $(grep 
 rm -rf "$WORK/log"
 
 # Two app domains may not, without the boolean.
-read -r srv cli < <(flask_pair appvm_t appvm_t 2 | xargs)
+read -r srv cli < <(flask_pair appvm_t appvm_t 4 | xargs)
 boot 30 --domain "$srv" --domain "$cli"
 expect_log client "^flasktest: denied bind_interdomain -13$"
 grep -q "^flasktest: round trip ok" "$(log_of client)" && fail "app domains talked"
@@ -19,7 +19,7 @@ grep -qE "avc:  denied  \{ [a-z ]+ \} for domid=2 scontext=system_u:[a-z_]+:appv
 rm -rf "$WORK/log"
 
 # An isolated domain may not reach a backend.
-read -r srv cli < <(flask_pair netback_t isolated_t 2 | xargs)
+read -r srv cli < <(flask_pair netback_t isolated_t 4 | xargs)
 boot 30 --domain "$srv" --domain "$cli"
 expect_log client "^flasktest: denied bind_interdomain -13$"
 grep -q "avc:  denied  { bind } for domid=2 scontext=system_u:object_r:isolated_t_channel tcontext=system_u:system_r:netback_t tclass=event" "$WORK/out" ||

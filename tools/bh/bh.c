@@ -3,9 +3,9 @@
  * bulkhead over the control socket and holds no privilege of its own:
  * bulkhead checks every request against the connection's Flask label.
  *
- * Today it has the Flask subcommands, and the measured-boot ones (tpm.h)
- * that use the TPM and files instead of bulkhead; the domain subcommands
- * (create, list, destroy, ...) come with the control-plane issue.
+ * It has xl's domain subcommands (dom.c), the Flask ones, and the
+ * measured-boot ones (tpm.h) that use the TPM and files instead of
+ * bulkhead.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ctl_client.h"
+#include "dom.h"
 #include "tpm.h"
 
 static const char *sock_opt;
@@ -251,6 +252,34 @@ static int cmd_avcstats(int fd, int argc, char **argv)
 }
 
 static const struct cmd cmds[] = {
+	{ "create", "[-c] [-p] [-q] FILE [KEY=VALUE...]",
+	  "create a domain from an xl.cfg file (KEY=VALUE lines are added to it)", cmd_create,
+	  "  -c  attach to its console afterwards\n"
+	  "  -p  leave it paused (bh unpause starts it)\n"
+	  "  -q  quiet\n"
+	  "The config is sent to bulkhead, which parses, builds and measures it.\n"
+	  "Relative kernel paths are relative to FILE's directory.", false },
+	{ "list", "[-l] [-Z] [DOMAIN...]", "list domains (-l: in detail, -Z: with labels)", cmd_list,
+	  "Columns as xl's: Name ID Mem VCPUs State Time(s). State is xl's\n"
+	  "r(unning) b(locked) p(aused) s(hutdown) c(rashed) d(ying).", false },
+	{ "destroy", "DOMAIN", "stop a domain at once and free it", cmd_destroy, NULL, false },
+	{ "shutdown", "[-w] [-F] [-t SECS] DOMAIN",
+	  "ask a domain to power off (control/shutdown), force it after SECS", cmd_shutdown,
+	  "  -w       wait until it is gone\n"
+	  "  -F       force it now (no xenstore needed)\n"
+	  "  -t SECS  bulkhead forces it if the guest has not obeyed after SECS (10)", false },
+	{ "reboot", "[-F] [-t SECS] DOMAIN", "ask a domain to reboot; force it after SECS",
+	  cmd_reboot, NULL, false },
+	{ "pause", "DOMAIN", "stop a domain's vCPUs", cmd_pause, NULL, false },
+	{ "unpause", "DOMAIN", "let a paused domain run", cmd_unpause, NULL, false },
+	{ "console", "[-n] DOMAIN", "print a domain's console and follow it (-n: print and exit)",
+	  cmd_console, "Output only: bulkhead keeps the last 64 KiB of each console.", false },
+	{ "info", "", "print information about the host and bulkhead", cmd_info, NULL, false },
+	{ "dmesg", "[-c]", "print bulkhead's log (-c: and clear it)", cmd_dmesg, NULL, false },
+	{ "top", "[-b] [-d SECS] [-i N]", "a live table of domains, as xentop",
+	  cmd_top, "  -b  batch mode: no screen clearing\n"
+	  "  -d  delay between updates (1 s)\n"
+	  "  -i  stop after N updates", false },
 	{ "loadpolicy", "FILE", "load a binary Flask policy (checkpolicy -t Xen -c 30)",
 	  cmd_loadpolicy, NULL, false },
 	{ "getenforce", "", "print Enforcing or Permissive", cmd_getenforce, NULL, false },
@@ -285,7 +314,7 @@ static void usage(FILE *f)
 		   "and files instead.\n\nSubcommands:\n",
 		ctl_socket_path(NULL));
 	for (size_t i = 0; i < NCMDS; i++) {
-		if (strlen(cmds[i].args) > 16)
+		if (strlen(cmds[i].args) > 16 || strlen(cmds[i].name) > 12)
 			fprintf(f, "  %-12s %s\n  %-12s %-16s %s\n", cmds[i].name, cmds[i].args,
 				"", "", cmds[i].help);
 		else

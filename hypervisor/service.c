@@ -1,0 +1,447 @@
+/* Host services: their ports and arenas. See service.h. */
+#include "service.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xen/hvm/params.h>
+
+#include <bulkhead/control.h>
+
+#include "domain.h"
+#include "evtchn.h"
+#include "log.h"
+#include "xsm.h"
+
+#define PAGE 4096u
+
+static pthread_mutex_t services_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct service *services;         /* every live service, for VIRQ_DOM_EXC */
+static struct arena *xenstore_arena;     /* the current xenstored's, with a reference */
+
+/* ---- arenas ------------------------------------------------------------------ */
+
+static void arena_put(struct arena *a)
+{
+	if (!a || atomic_fetch_sub(&a->refcnt, 1) != 1)
+		return;
+	munmap(a->base, (size_t)a->pages * PAGE);
+	close(a->fd);
+	free(a->used);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+int service_arena_register(struct service *s, uint32_t role, uint32_t pages, int fd,
+			   char *err, size_t errlen)
+{
+	const int seals = F_SEAL_SHRINK | F_SEAL_GROW;
+	struct arena *a;
+	struct stat st;
+	int have;
+
+	if (xsm_arena_register(s)) {
+		snprintf(err, errlen, "the policy does not let this label serve xenstore");
+		close(fd);
+		return -EACCES;
+	}
+	if (role != BH_ARENA_XENSTORE) {
+		snprintf(err, errlen, "unknown arena role %u", role);
+		goto inval;
+	}
+	if (pages == 0 || pages > ARENA_MAX_PAGES) {
+		snprintf(err, errlen, "an arena has 1..%u pages, not %u", ARENA_MAX_PAGES, pages);
+		goto inval;
+	}
+	/*
+	 * The service keeps the file too: it must not be able to shrink it
+	 * under a guest's mapping (SIGBUS in bulkhead or a KVM fault).
+	 */
+	have = fcntl(fd, F_GET_SEALS);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || have < 0 || (have & seals) != seals) {
+		snprintf(err, errlen, "an arena must be a memfd sealed with F_SEAL_SHRINK|F_SEAL_GROW");
+		goto inval;
+	}
+	if ((uint64_t)st.st_size != (uint64_t)pages * PAGE) {
+		snprintf(err, errlen, "the arena file has %lld bytes, not %u pages",
+			 (long long)st.st_size, pages);
+		goto inval;
+	}
+	pthread_mutex_lock(&s->lock);
+	if (s->arena) {
+		pthread_mutex_unlock(&s->lock);
+		snprintf(err, errlen, "this connection already registered an arena");
+		close(fd);
+		return -EEXIST;
+	}
+	pthread_mutex_unlock(&s->lock);
+	a = calloc(1, sizeof(*a));
+	if (!a || !(a->used = calloc(pages, 1)))
+		goto nomem;
+	a->base = mmap(NULL, (size_t)pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (a->base == MAP_FAILED) {
+		snprintf(err, errlen, "mapping the arena: %s", strerror(errno));
+		free(a->used);
+		free(a);
+		close(fd);
+		return -EINVAL;
+	}
+	madvise(a->base, (size_t)pages * PAGE, MADV_DONTDUMP);
+	atomic_store(&a->refcnt, 2); /* the service's and the role's */
+	pthread_mutex_init(&a->lock, NULL);
+	a->fd = fd;
+	a->pages = pages;
+	a->role = role;
+	a->owner_sid = s->sid;
+	pthread_mutex_lock(&s->lock);
+	s->arena = a;
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&services_lock);
+	arena_put(xenstore_arena);
+	xenstore_arena = a;
+	pthread_mutex_unlock(&services_lock);
+	log_info("service: xenstore arena of %u pages registered", pages);
+	return 0;
+nomem:
+	if (a)
+		free(a->used);
+	free(a);
+	close(fd);
+	snprintf(err, errlen, "out of memory");
+	return -ENOMEM;
+inval:
+	close(fd);
+	return -EINVAL;
+}
+
+int service_store_setup(struct domain *d, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region r = { .guest_phys_addr = BH_STORE_GPA, .memory_size = PAGE };
+	struct arena *a;
+	uint32_t p;
+	long port;
+
+	d->store_page = BH_NO_STORE;
+	pthread_mutex_lock(&services_lock);
+	a = xenstore_arena;
+	if (a)
+		atomic_fetch_add(&a->refcnt, 1);
+	pthread_mutex_unlock(&services_lock);
+	if (!a)
+		return 0;
+	if (xsm_store_page(a, d)) {
+		log_warn("domain %u (%s): no xenstore ring: the policy does not let xenstored serve it",
+			 d->id, d->name);
+		arena_put(a);
+		return 0;
+	}
+	pthread_mutex_lock(&a->lock);
+	for (p = 0; p < a->pages && a->used[p]; p++)
+		;
+	if (p < a->pages)
+		a->used[p] = 1;
+	pthread_mutex_unlock(&a->lock);
+	if (p == a->pages) {
+		snprintf(err, errlen, "xenstored's arena is full (%u domains)", a->pages);
+		arena_put(a);
+		return -1;
+	}
+	memset(a->base + (size_t)p * PAGE, 0, PAGE);
+	r.slot = GNTTAB_MAX_MAPS + 1;
+	r.userspace_addr = (uintptr_t)(a->base + (size_t)p * PAGE);
+	if (r.slot >= (uint32_t)d->nr_memslots || ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &r)) {
+		snprintf(err, errlen, "mapping the xenstore ring: %s", strerror(errno));
+		goto fail;
+	}
+	port = evtchn_alloc_for_dom0(d);
+	if (port < 0) {
+		snprintf(err, errlen, "no event channel for xenstore");
+		goto fail;
+	}
+	d->store_arena = a;
+	d->store_page = p;
+	d->hvm_param[HVM_PARAM_STORE_PFN] = BH_STORE_GPA >> 12;
+	d->hvm_param[HVM_PARAM_STORE_EVTCHN] = port;
+	return 0;
+fail:
+	pthread_mutex_lock(&a->lock);
+	a->used[p] = 0;
+	pthread_mutex_unlock(&a->lock);
+	arena_put(a);
+	return -1;
+}
+
+void service_store_release(struct domain *d)
+{
+	struct arena *a = d->store_arena;
+
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->used[d->store_page] = 0;
+	pthread_mutex_unlock(&a->lock);
+	d->store_arena = NULL;
+	d->store_page = BH_NO_STORE;
+	arena_put(a);
+}
+
+/* ---- services ---------------------------------------------------------------- */
+
+struct service *service_new(uint32_t sid)
+{
+	struct service *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->notify_fd < 0) {
+		free(s);
+		return NULL;
+	}
+	atomic_store(&s->refcnt, 1);
+	pthread_mutex_init(&s->lock, NULL);
+	s->sid = sid;
+	pthread_mutex_lock(&services_lock);
+	s->next = services;
+	services = s;
+	pthread_mutex_unlock(&services_lock);
+	return s;
+}
+
+void service_put(struct service *s)
+{
+	if (atomic_fetch_sub(&s->refcnt, 1) != 1)
+		return;
+	close(s->notify_fd);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static void wake(struct service *s)
+{
+	uint64_t one = 1;
+
+	if (write(s->notify_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("service: cannot wake a connection: %s", strerror(errno));
+}
+
+static void set_pending(struct service *s, uint32_t port)
+{
+	uint64_t bit = 1ull << (port % 64);
+
+	if (!(atomic_fetch_or(&s->pending[port / 64], bit) & bit))
+		wake(s);
+}
+
+void service_port_notify(struct service *s, uint32_t port)
+{
+	if (port && port < SERVICE_MAX_PORTS)
+		set_pending(s, port);
+}
+
+void service_port_peer_closed(struct service *s, uint32_t port)
+{
+	if (!port || port >= SERVICE_MAX_PORTS)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (s->port[port].state == SVC_PORT_DOMAIN) {
+		s->port[port].state = SVC_PORT_CLOSED;
+		s->port[port].d = NULL;
+	}
+	pthread_mutex_unlock(&s->lock);
+	set_pending(s, port); /* the service learns of it by its next send failing */
+}
+
+unsigned int service_take_pending(struct service *s, uint32_t *ports, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (unsigned int w = 0; w < SERVICE_MAX_PORTS / 64 && n < max; w++) {
+		uint64_t bits = atomic_exchange(&s->pending[w], 0);
+
+		while (bits) {
+			unsigned int b = __builtin_ctzll(bits);
+
+			bits &= bits - 1;
+			if (n < max)
+				ports[n++] = w * 64 + b;
+			else
+				set_pending(s, w * 64 + b); /* next time */
+		}
+	}
+	return n;
+}
+
+/* A free local port, reserved as `state`; 0 when there is none. Called with s->lock. */
+static uint32_t reserve_port(struct service *s, uint8_t state)
+{
+	for (uint32_t p = 1; p < SERVICE_MAX_PORTS; p++) {
+		if (s->port[p].state == SVC_PORT_FREE) {
+			memset(&s->port[p], 0, sizeof(s->port[p]));
+			s->port[p].state = state;
+			return p;
+		}
+	}
+	return 0;
+}
+
+int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port)
+{
+	struct domain *d = domain_get(domid);
+	uint32_t local;
+	int rc;
+
+	if (!d)
+		return -ESRCH;
+	pthread_mutex_lock(&s->lock);
+	local = reserve_port(s, SVC_PORT_CLOSED);
+	pthread_mutex_unlock(&s->lock);
+	if (!local) {
+		domain_put(d);
+		return -ENOSPC;
+	}
+	/* Takes d's table lock, then ours to publish the binding. */
+	rc = evtchn_bind_service(d, remote_port, s, local);
+	if (rc) {
+		pthread_mutex_lock(&s->lock);
+		s->port[local].state = SVC_PORT_FREE;
+		pthread_mutex_unlock(&s->lock);
+	}
+	domain_put(d);
+	return rc ? rc : (int)local;
+}
+
+/* evtchn.c, with d's table locked, once the binding is made. */
+void service_port_bound(struct service *s, uint32_t local, struct domain *d, uint32_t port)
+{
+	pthread_mutex_lock(&s->lock);
+	s->port[local] = (struct service_port){ SVC_PORT_DOMAIN, d->id, port, d };
+	pthread_mutex_unlock(&s->lock);
+	set_pending(s, local); /* as Xen does for a new binding: nothing is lost */
+}
+
+int service_evtchn_bind_virq(struct service *s, uint32_t virq)
+{
+	uint32_t local;
+
+	if (virq != VIRQ_DOM_EXC)
+		return -EINVAL;
+	xsm_service_virq(s);
+	pthread_mutex_lock(&s->lock);
+	local = reserve_port(s, SVC_PORT_VIRQ);
+	pthread_mutex_unlock(&s->lock);
+	return local ? (int)local : -ENOSPC;
+}
+
+/* The domain behind a bound port, held; NULL (and *rc) otherwise. */
+static struct domain *port_domain(struct service *s, uint32_t local, uint32_t *gport, int *rc)
+{
+	struct domain *d = NULL;
+
+	*rc = -EINVAL;
+	if (!local || local >= SERVICE_MAX_PORTS)
+		return NULL;
+	pthread_mutex_lock(&s->lock);
+	if (s->port[local].state == SVC_PORT_DOMAIN) {
+		d = s->port[local].d;
+		*gport = s->port[local].port;
+		/* Alive: its end is still bound, so it has not been torn down. */
+		domain_hold(d);
+	} else if (s->port[local].state == SVC_PORT_CLOSED) {
+		*rc = -ENOTCONN;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return d;
+}
+
+int service_evtchn_send(struct service *s, uint32_t local)
+{
+	uint32_t gport;
+	struct domain *d;
+	int rc;
+
+	d = port_domain(s, local, &gport, &rc);
+	if (!d) {
+		if (local && local < SERVICE_MAX_PORTS && rc == -EINVAL) {
+			pthread_mutex_lock(&s->lock);
+			if (s->port[local].state == SVC_PORT_VIRQ)
+				rc = 0; /* Xen allows a send on a VIRQ port; it does nothing */
+			pthread_mutex_unlock(&s->lock);
+		}
+		return rc;
+	}
+	rc = evtchn_service_send(d, gport, s, local);
+	domain_put(d);
+	return rc;
+}
+
+int service_evtchn_close(struct service *s, uint32_t local)
+{
+	uint32_t gport;
+	struct domain *d;
+	int rc;
+
+	d = port_domain(s, local, &gport, &rc);
+	if (d) {
+		evtchn_service_unbind(d, gport, s, local);
+		domain_put(d);
+	} else if (rc == -EINVAL && (!local || local >= SERVICE_MAX_PORTS ||
+				     s->port[local].state == SVC_PORT_FREE)) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&s->lock);
+	memset(&s->port[local], 0, sizeof(s->port[local]));
+	pthread_mutex_unlock(&s->lock);
+	atomic_fetch_and(&s->pending[local / 64], ~(1ull << (local % 64)));
+	return 0;
+}
+
+void service_close(struct service *s)
+{
+	struct service **pp;
+	struct arena *a;
+
+	for (uint32_t p = 1; p < SERVICE_MAX_PORTS; p++)
+		if (s->port[p].state != SVC_PORT_FREE)
+			service_evtchn_close(s, p);
+	pthread_mutex_lock(&services_lock);
+	for (pp = &services; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	/* Domains keep their pages; new domains get none until a new xenstored registers. */
+	a = s->arena;
+	if (a && xenstore_arena == a) {
+		xenstore_arena = NULL;
+		arena_put(a);
+	}
+	pthread_mutex_unlock(&services_lock);
+	pthread_mutex_lock(&s->lock);
+	s->arena = NULL;
+	s->dead = true;
+	pthread_mutex_unlock(&s->lock);
+	arena_put(a);
+}
+
+void service_dom_exc(void)
+{
+	pthread_mutex_lock(&services_lock);
+	for (struct service *s = services; s; s = s->next) {
+		pthread_mutex_lock(&s->lock);
+		for (uint32_t p = 1; p < SERVICE_MAX_PORTS; p++)
+			if (s->port[p].state == SVC_PORT_VIRQ)
+				set_pending(s, p);
+		pthread_mutex_unlock(&s->lock);
+	}
+	pthread_mutex_unlock(&services_lock);
+}

@@ -1,0 +1,113 @@
+/*
+ * Host services: dom0 processes (xenstored, later vchan servers and the GUI
+ * daemon) that reach domains through bulkhead, never through their memory
+ * (DESIGN.md section 3).
+ *
+ * A service is one control connection. It has its own event-channel port
+ * numbers, bound to guests' unbound ports that name dom0, or to
+ * VIRQ_DOM_EXC. When a guest sends on such a port, bulkhead sets the
+ * service's pending bit and wakes the connection thread through an eventfd;
+ * that thread sends the pending ports as one BH_CTL_EV_EVTCHN message. A
+ * vCPU never blocks on a service.
+ *
+ * An arena is a memfd that a service registers. Bulkhead maps its pages
+ * into domains; the service maps the same file. The xenstore arena gives
+ * each new domain one page, its ring at HVM_PARAM_STORE_PFN.
+ *
+ * Lifetimes: a service and an arena are reference-counted. A guest port
+ * bound to a service holds the service; a domain's store page holds the
+ * arena. Lock order: a domain's evtchn lock, then service->lock;
+ * services_lock, then service->lock; arena->lock alone.
+ */
+#ifndef BH_SERVICE_H
+#define BH_SERVICE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xen/xen.h>
+
+#include "flask.h"
+
+#define SERVICE_MAX_PORTS 4096  /* local ports per service; 0 is never used */
+#define ARENA_MAX_PAGES 65536   /* 256 MiB */
+/* The xenstore ring's guest-physical page: in the MMIO hole, as Xen's PVH special pages. */
+#define BH_STORE_GPA 0xfeff0000ull
+
+struct domain;
+
+enum service_port_state {
+	SVC_PORT_FREE = 0,
+	SVC_PORT_DOMAIN,   /* bound to (domid, port) */
+	SVC_PORT_CLOSED,   /* the guest end went away; the service must close it */
+	SVC_PORT_VIRQ,     /* VIRQ_DOM_EXC */
+};
+
+struct service_port {
+	uint8_t state;
+	domid_t domid;
+	uint32_t port;        /* the guest's port */
+	struct domain *d;     /* SVC_PORT_DOMAIN; kept alive by the guest's end */
+};
+
+struct arena {
+	atomic_int refcnt;
+	pthread_mutex_t lock;
+	int fd;
+	uint8_t *base;        /* bulkhead's own mapping */
+	uint32_t pages;
+	uint32_t role;        /* bh_arena_role */
+	uint32_t owner_sid;   /* the registering service's label */
+	uint8_t *used;        /* one byte per page */
+};
+
+struct service {
+	atomic_int refcnt;
+	pthread_mutex_t lock;
+	uint32_t sid;         /* the connection's label */
+	int notify_fd;        /* eventfd the connection thread polls */
+	bool dead;            /* the connection is gone */
+	struct service_port port[SERVICE_MAX_PORTS];
+	_Atomic uint64_t pending[SERVICE_MAX_PORTS / 64];
+	struct arena *arena;  /* the one it registered, if any */
+	struct service *next; /* services_lock */
+};
+
+/* A connection becomes a service on its first service op. NULL when out of memory. */
+struct service *service_new(uint32_t sid);
+/* The connection closed: unbind every port (guest ends become unbound). */
+void service_close(struct service *s);
+void service_put(struct service *s);
+
+/* BH_CTL_ARENA_REGISTER: fd is the memfd, consumed. */
+int service_arena_register(struct service *s, uint32_t role, uint32_t pages, int fd,
+			   char *err, size_t errlen);
+/* BH_CTL_EVTCHN_*: local ports, or -errno. */
+int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port);
+int service_evtchn_bind_virq(struct service *s, uint32_t virq);
+int service_evtchn_send(struct service *s, uint32_t port);
+int service_evtchn_close(struct service *s, uint32_t port);
+/* Collect and clear pending ports, at most max; their count. */
+unsigned int service_take_pending(struct service *s, uint32_t *ports, unsigned int max);
+
+/* From evtchn.c, with the guest's table locked: the guest notified / closed its end. */
+void service_port_notify(struct service *s, uint32_t port);
+void service_port_peer_closed(struct service *s, uint32_t port);
+/* From evtchn.c, with the guest's table locked: the binding is made. */
+void service_port_bound(struct service *s, uint32_t local, struct domain *d, uint32_t port);
+
+/* VIRQ_DOM_EXC to every service that bound it: a domain changed state. Any thread. */
+void service_dom_exc(void);
+
+/*
+ * A new domain's xenstore ring: a zeroed page of the xenstore arena mapped
+ * at BH_STORE_GPA, and an unbound port naming dom0. Nothing (and 0) when
+ * no xenstored has registered one. Before the domain runs.
+ */
+int service_store_setup(struct domain *d, char *err, size_t errlen);
+/* Give the domain's store page back (domain teardown). */
+void service_store_release(struct domain *d);
+
+#endif

@@ -1,0 +1,157 @@
+/* A XenStore client for the toolstack. See xs_client.h. */
+#include "xs_client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <xen/io/xs_wire.h>
+
+#include "ctl_io.h"
+
+const char *xs_socket_path(const char *path)
+{
+	const char *env = getenv("XENSTORED_PATH");
+
+	if (path && path[0])
+		return path;
+	if (env && env[0])
+		return env;
+	return "/run/xenstored/socket";
+}
+
+int xs_open(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	path = xs_socket_path(path);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int xs_errno(const char *name)
+{
+	for (size_t i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
+		if (!strcmp(xsd_errors[i].errstring, name))
+			return xsd_errors[i].errnum;
+	return EINVAL;
+}
+
+int xs_request(int fd, uint32_t type, uint32_t tx, const void *payload, size_t len,
+	       char **reply, size_t *rlen)
+{
+	static uint32_t req_id;
+	struct xsd_sockmsg m = { type, ++req_id, tx, (uint32_t)len };
+	char *buf;
+
+	if (reply)
+		*reply = NULL;
+	if (len > XENSTORE_PAYLOAD_MAX)
+		return -E2BIG;
+	if (ctl_write_full(fd, &m, sizeof(m)) || (len && ctl_write_full(fd, payload, len)))
+		return -EIO;
+	for (;;) {
+		if (ctl_read_full(fd, &m, sizeof(m)))
+			return -EIO;
+		if (m.len > XENSTORE_PAYLOAD_MAX)
+			return -EPROTO;
+		buf = malloc(m.len + 1);
+		if (!buf || (m.len && ctl_read_full(fd, buf, m.len))) {
+			free(buf);
+			return -EIO;
+		}
+		buf[m.len] = 0;
+		if (m.type != XS_WATCH_EVENT)
+			break;
+		free(buf);
+	}
+	if (m.req_id != req_id) {
+		free(buf);
+		return -EPROTO;
+	}
+	if (m.type == XS_ERROR) {
+		int e = xs_errno(buf);
+
+		free(buf);
+		return -e;
+	}
+	if (m.type != type) {
+		free(buf);
+		return -EPROTO;
+	}
+	if (reply) {
+		*reply = buf;
+		if (rlen)
+			*rlen = m.len;
+	} else {
+		free(buf);
+	}
+	return 0;
+}
+
+int xs_write(int fd, const char *path, const char *value)
+{
+	size_t pl = strlen(path) + 1, vl = strlen(value);
+	char buf[XENSTORE_PAYLOAD_MAX];
+
+	if (pl + vl > sizeof(buf))
+		return -E2BIG;
+	memcpy(buf, path, pl);
+	memcpy(buf + pl, value, vl);
+	return xs_request(fd, XS_WRITE, 0, buf, pl + vl, NULL, NULL);
+}
+
+int xs_read(int fd, const char *path, char **value)
+{
+	return xs_request(fd, XS_READ, 0, path, strlen(path) + 1, value, NULL);
+}
+
+int xs_rm(int fd, const char *path)
+{
+	return xs_request(fd, XS_RM, 0, path, strlen(path) + 1, NULL, NULL);
+}
+
+int xs_set_perms(int fd, const char *path, const char *perms, size_t len)
+{
+	size_t pl = strlen(path) + 1;
+	char buf[XENSTORE_PAYLOAD_MAX];
+
+	if (pl + len > sizeof(buf))
+		return -E2BIG;
+	memcpy(buf, path, pl);
+	memcpy(buf + pl, perms, len);
+	return xs_request(fd, XS_SET_PERMS, 0, buf, pl + len, NULL, NULL);
+}
+
+int xs_introduce(int fd, unsigned int domid, uint64_t mfn, unsigned int port)
+{
+	char buf[96];
+	int n = snprintf(buf, sizeof(buf), "%u%c%llu%c%u", domid, 0, (unsigned long long)mfn, 0,
+			 port);
+
+	return xs_request(fd, XS_INTRODUCE, 0, buf, n + 1, NULL, NULL);
+}
+
+int xs_release(int fd, unsigned int domid)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%u", domid);
+
+	return xs_request(fd, XS_RELEASE, 0, buf, n + 1, NULL, NULL);
+}
