@@ -328,7 +328,9 @@ static int op_domain_create(const struct flask_subject *s, const uint8_t *in, si
 		return -EINVAL;
 	memcpy(&c, in, sizeof(c));
 	if (c.flags & ~BH_CREATE_PAUSED || c.path_len == 0 || c.path_len >= sizeof(path) ||
-	    c.path_len > len - sizeof(c) || len - sizeof(c) - c.path_len > XLCFG_TEXT_MAX) {
+	    c.path_len > len - sizeof(c) || c.extra_len > len - sizeof(c) - c.path_len ||
+	    len - sizeof(c) - c.path_len - c.extra_len > XLCFG_TEXT_MAX ||
+	    c.extra_len > XLCFG_TEXT_MAX) {
 		snprintf(r->msg, sizeof(r->msg), "malformed create request");
 		return -EINVAL;
 	}
@@ -339,7 +341,9 @@ static int op_domain_create(const struct flask_subject *s, const uint8_t *in, si
 		return -EINVAL;
 	}
 	rc = domctl_create(s, c.flags, path, (const char *)in + sizeof(c) + c.path_len,
-			   len - sizeof(c) - c.path_len, &info, r->msg, sizeof(r->msg));
+			   len - sizeof(c) - c.path_len - c.extra_len,
+			   (const char *)in + len - c.extra_len, c.extra_len, &info, r->msg,
+			   sizeof(r->msg));
 	return rc ? rc : reply_put(r, &info, sizeof(info));
 }
 

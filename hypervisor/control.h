@@ -26,8 +26,8 @@
 #define CONTROL_MAX_LABELS 16
 #define CONTROL_IO_TIMEOUT_S 10
 #define CONTROL_MAX_SERVICE_SOCKETS 8
-/* Every request but a policy load is small: a config is at most 64 KiB. */
-#define CONTROL_SMALL_PAYLOAD_MAX (XLCFG_TEXT_MAX + 8192)
+/* Every request but a policy load is small: a config and its KEY=VALUE lines are at most 64 KiB each. */
+#define CONTROL_SMALL_PAYLOAD_MAX (2 * XLCFG_TEXT_MAX + 8192)
 
 /* --control-label UID=CONTEXT; 0 or -1 with a message. */
 int control_add_label(const char *spec, char *err, size_t errlen);

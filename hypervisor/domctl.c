@@ -368,8 +368,8 @@ static int create_job(void *arg)
 }
 
 int domctl_create(const struct flask_subject *s, uint32_t flags, const char *path,
-		  const char *text, size_t len, struct bh_ctl_dominfo *out, char *msg,
-		  size_t msglen)
+		  const char *text, size_t len, const char *extra, size_t elen,
+		  struct bh_ctl_dominfo *out, char *msg, size_t msglen)
 {
 	struct xlcfg *cfg = malloc(sizeof(*cfg));
 	struct create_job j = { s, cfg, path, flags & BH_CREATE_PAUSED, out, msg, msglen };
@@ -378,7 +378,7 @@ int domctl_create(const struct flask_subject *s, uint32_t flags, const char *pat
 	if (!cfg)
 		return -ENOMEM;
 	/* Parsed here, in the connection's thread: the main loop only builds. */
-	if (xlcfg_parse(path, text, len, cfg, msg, msglen)) {
+	if (xlcfg_parse_extra(path, text, len, extra, elen, cfg, msg, msglen)) {
 		free(cfg);
 		return -EINVAL;
 	}

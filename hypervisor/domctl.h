@@ -40,7 +40,8 @@ void domctl_destroy_all(void);
  * msg (may be "") says why in words when it failed.
  */
 int domctl_create(const struct flask_subject *s, uint32_t flags, const char *path,
-		  const char *text, size_t len, struct bh_ctl_dominfo *out, char *msg,
+		  const char *text, size_t len, const char *extra, size_t elen,
+		  struct bh_ctl_dominfo *out, char *msg,
 		  size_t msglen);
 int domctl_destroy(const struct flask_subject *s, uint32_t domid);
 int domctl_pause(const struct flask_subject *s, uint32_t domid, bool pause);

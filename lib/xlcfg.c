@@ -557,47 +557,67 @@ static int check_nul(const struct parser *ps)
 	return fail(ps, line, "NUL byte in config");
 }
 
-int xlcfg_parse(const char *path, const char *text, size_t len,
-		struct xlcfg *cfg, char *err, size_t errlen)
+/* Every statement of ps's text into cfg. */
+static int parse_text(struct parser *ps, struct xlcfg *cfg)
+{
+	char buf[40];
+
+	if (ps->p && check_nul(ps))
+		return -1;
+	while (ps->p < ps->end) {
+		skip_space(ps, false);
+		if (ps->p == ps->end)
+			break;
+		if (*ps->p == '\n' || *ps->p == ';') {
+			ps->line += *ps->p++ == '\n';
+		} else if (!is_key_start(*ps->p)) {
+			return fail(ps, ps->line, "expected a key, found %s", describe(ps, buf));
+		} else if (parse_statement(ps, cfg)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int xlcfg_parse_extra(const char *path, const char *text, size_t len, const char *extra,
+		      size_t elen, struct xlcfg *cfg, char *err, size_t errlen)
 {
 	struct parser ps = {
 		.path = path ? path : "<config>", .line = 1, .err = err,
 		.errlen = errlen,
 	};
-	char buf[40];
+	struct parser px = { .path = "<key=value>", .line = 1, .err = err, .errlen = errlen };
 
 	if (err && errlen)
 		err[0] = '\0';
 	set_defaults(cfg);
-	if (len > XLCFG_TEXT_MAX)
+	if (len > XLCFG_TEXT_MAX || elen > XLCFG_TEXT_MAX)
 		return fail(&ps, 0, "config is %zu bytes; the limit is %d",
-			    len, XLCFG_TEXT_MAX);
-	if (!text && len)
+			    len > elen ? len : elen, XLCFG_TEXT_MAX);
+	if ((!text && len) || (!extra && elen))
 		return fail(&ps, 0, "no text to parse");
 	/* Only now is text + len known to be a valid pointer. */
 	ps.p = text;
 	ps.end = len ? text + len : text;
-	if (check_nul(&ps))
+	if (parse_text(&ps, cfg))
 		return -1;
-
-	while (ps.p < ps.end) {
-		skip_space(&ps, false);
-		if (ps.p == ps.end)
-			break;
-		if (*ps.p == '\n' || *ps.p == ';') {
-			ps.line += *ps.p++ == '\n';
-		} else if (!is_key_start(*ps.p)) {
-			return fail(&ps, ps.line, "expected a key, found %s",
-				    describe(&ps, buf));
-		} else if (parse_statement(&ps, cfg)) {
-			return -1;
-		}
-	}
+	/* xl's KEY=VALUE arguments: applied after the file, each may replace its value. */
+	px.p = extra;
+	px.end = elen ? extra + elen : extra;
+	if (parse_text(&px, cfg))
+		return -1;
+	ps.seen |= px.seen;
 	if (!(ps.seen & (1u << K_NAME)))
 		return fail(&ps, 0, "missing required key 'name'");
 	if (!(ps.seen & (1u << K_KERNEL)))
 		return fail(&ps, 0, "missing required key 'kernel'");
 	return 0;
+}
+
+int xlcfg_parse(const char *path, const char *text, size_t len,
+		struct xlcfg *cfg, char *err, size_t errlen)
+{
+	return xlcfg_parse_extra(path, text, len, NULL, 0, cfg, err, errlen);
 }
 
 int xlcfg_parse_file(const char *path, struct xlcfg *cfg, char *err,

@@ -62,6 +62,15 @@ struct xlcfg {
 int xlcfg_parse(const char *path, const char *text, size_t len,
 		struct xlcfg *cfg, char *err, size_t errlen);
 
+/*
+ * The same, then extra[0..elen): xl's "KEY=VALUE" arguments to create, one
+ * per line, applied after the file; each may replace a value the file set
+ * (within extra, a key may still be set only once). Errors in extra name
+ * "<key=value>" as their file.
+ */
+int xlcfg_parse_extra(const char *path, const char *text, size_t len, const char *extra,
+		      size_t elen, struct xlcfg *cfg, char *err, size_t errlen);
+
 /* Read the file (at most XLCFG_TEXT_MAX bytes) and parse it. */
 int xlcfg_parse_file(const char *path, struct xlcfg *cfg, char *err,
 		     size_t errlen);

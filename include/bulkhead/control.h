@@ -91,10 +91,14 @@ enum bh_ctl_domstate {
 
 #define BH_CREATE_PAUSED 1u /* build it, but do not start vCPU 0 */
 
-/* Followed by path_len bytes of path (no NUL), then the config text. */
+/*
+ * Followed by path_len bytes of path (no NUL), the config text, then
+ * extra_len bytes of xl's KEY=VALUE lines, which replace the file's values.
+ */
 struct bh_ctl_create {
 	uint32_t flags;
 	uint32_t path_len; /* relative kernel paths resolve against its directory */
+	uint32_t extra_len;
 };
 
 #define BH_NAME_MAX 64

@@ -1531,7 +1531,7 @@ static void test_control_domain_ops(void **state)
 	struct bh_ctl_shutdown sh = { absent, SHUTDOWN_poweroff, 0 };
 	struct bh_ctl_console_read cr = { absent, 64, 0 };
 	struct bh_ctl_evtchn_bind eb = { absent, 1 };
-	struct bh_ctl_create cc = { 0, 10 };
+	struct bh_ctl_create cc = { 0, 10, 0 };
 	const char *cfgtext = "name=\"x\"\nkernel=\"/bin/true\"\n";
 	static const uint16_t by_domid[] = { BH_CTL_DOMAIN_DESTROY, BH_CTL_DOMAIN_PAUSE,
 					     BH_CTL_DOMAIN_UNPAUSE, BH_CTL_DOMAIN_INFO };

@@ -208,7 +208,7 @@ int cmd_create(int fd, int argc, char **argv)
 		return 1;
 	}
 	plen = strlen(path);
-	req = malloc(sizeof(c) + plen + XLCFG_TEXT_MAX + 1);
+	req = malloc(sizeof(c) + plen + 2 * XLCFG_TEXT_MAX + 1);
 	if (!req)
 		return 1;
 	cf = open(path, O_RDONLY | O_CLOEXEC);
@@ -223,20 +223,21 @@ int cmd_create(int fd, int argc, char **argv)
 	while ((n = read(cf, req + sizeof(c) + plen + tlen, XLCFG_TEXT_MAX + 1 - tlen)) > 0)
 		tlen += n;
 	close(cf);
-	/* xl's extra "key=value" arguments: lines after the file's. */
+	/* xl's extra "key=value" arguments: one per line, after the file. */
 	for (int i = 1; i < argc; i++) {
 		size_t l = strlen(argv[i]);
 
-		if (!strchr(argv[i], '=') || tlen + l + 2 > XLCFG_TEXT_MAX) {
-			fprintf(stderr, "bh: create: '%s' is not key=value, or the config is too long\n",
+		if (!strchr(argv[i], '=') || c.extra_len + l + 1 > XLCFG_TEXT_MAX) {
+			fprintf(stderr, "bh: create: '%s' is not key=value, or they are too long\n",
 				argv[i]);
 			free(req);
 			return 2;
 		}
-		req[sizeof(c) + plen + tlen++] = '\n';
-		memcpy(req + sizeof(c) + plen + tlen, argv[i], l);
-		tlen += l;
+		memcpy(req + sizeof(c) + plen + tlen + c.extra_len, argv[i], l);
+		c.extra_len += l;
+		req[sizeof(c) + plen + tlen + c.extra_len++] = '\n';
 	}
+	tlen += c.extra_len;
 	c.path_len = plen;
 	memcpy(req, &c, sizeof(c));
 	memcpy(req + sizeof(c), path, plen);
