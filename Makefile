@@ -112,6 +112,11 @@ $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/lib/libhv.a $(B)/lib/libbh.
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp $(TPM_LIBS) -lcmocka -o $@
 
+# bh-xenstored's store (tools/bh-xenstored/*.c but the daemon and its ring transport),
+# for its unit test.
+$(B)/tests/test_xenstore: $(patsubst %.c,$(B)/obj/%.o,$(filter-out tools/bh-xenstored/main.c \
+	tools/bh-xenstored/xs_ring.c,$(wildcard tools/bh-xenstored/*.c)))
+
 $(TOOL_BINS): $(B)/bin/%: $$(addprefix $(B)/obj/,$$(subst .c,.o,$$(wildcard tools/$$*/*.c))) $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_LDFLAGS) $^ $(TPM_LIBS) -o $@
@@ -164,5 +169,6 @@ clean:
 	rm -rf build
 
 include policy/policy.mk
+include tests/fuzz/fuzz.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -606,6 +606,7 @@ long evtchn_alloc_for_dom0(struct domain *d)
 
 int evtchn_bind_service(struct domain *d, uint32_t port, struct service *s, uint32_t local)
 {
+	uint32_t send;
 	struct evtchn *ch;
 	int rc = -EINVAL;
 
@@ -615,14 +616,14 @@ int evtchn_bind_service(struct domain *d, uint32_t port, struct service *s, uint
 	ch = &d->evtchn.port[port];
 	if (ch->state != ECS_UNBOUND || ch->remote_dom != 0)
 		goto out;
-	rc = xsm_service_evtchn_bind(s, d, ch);
+	rc = xsm_service_evtchn_bind(s, d, ch, &send);
 	if (rc)
 		goto out;
 	atomic_fetch_add(&s->refcnt, 1);
 	ch->state = ECS_SERVICE;
 	ch->svc = s;
 	ch->remote_port = local;
-	service_port_bound(s, local, d, port);
+	service_port_bound(s, local, d, port, send);
 	/* As for an interdomain bind: the guest may have notified before. */
 	set_pending_locked(d, port);
 	rc = 0;
@@ -642,7 +643,8 @@ static struct evtchn *service_chn(struct domain *d, uint32_t port, struct servic
 	return ch->state == ECS_SERVICE && ch->svc == s && ch->remote_port == local ? ch : NULL;
 }
 
-int evtchn_service_send(struct domain *d, uint32_t port, struct service *s, uint32_t local)
+int evtchn_service_send(struct domain *d, uint32_t port, struct service *s, uint32_t local,
+			uint32_t service_end)
 {
 	struct evtchn *ch;
 	int rc = -ENOTCONN;
@@ -650,7 +652,7 @@ int evtchn_service_send(struct domain *d, uint32_t port, struct service *s, uint
 	pthread_mutex_lock(&d->evtchn.lock);
 	ch = service_chn(d, port, s, local);
 	if (ch) {
-		rc = xsm_service_evtchn_send(s, d, ch);
+		rc = xsm_service_evtchn_send(s, service_end);
 		if (!rc)
 			set_pending_locked(d, port);
 	}

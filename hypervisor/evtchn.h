@@ -82,7 +82,8 @@ long evtchn_alloc_for_dom0(struct domain *d);
 /* Bind d's unbound dom0 port to service s's port `local`; 0 or -errno. */
 int evtchn_bind_service(struct domain *d, uint32_t port, struct service *s, uint32_t local);
 /* The service sends on `local`, bound to d's `port`; 0 or -errno. */
-int evtchn_service_send(struct domain *d, uint32_t port, struct service *s, uint32_t local);
+int evtchn_service_send(struct domain *d, uint32_t port, struct service *s, uint32_t local,
+			uint32_t service_end);
 /* The service closes `local`: d's end is unbound again, naming dom0. */
 void evtchn_service_unbind(struct domain *d, uint32_t port, struct service *s, uint32_t local);
 

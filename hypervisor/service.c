@@ -320,10 +320,11 @@ int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port)
 }
 
 /* evtchn.c, with d's table locked, once the binding is made. */
-void service_port_bound(struct service *s, uint32_t local, struct domain *d, uint32_t port)
+void service_port_bound(struct service *s, uint32_t local, struct domain *d, uint32_t port,
+			uint32_t sid)
 {
 	pthread_mutex_lock(&s->lock);
-	s->port[local] = (struct service_port){ SVC_PORT_DOMAIN, d->id, port, d };
+	s->port[local] = (struct service_port){ SVC_PORT_DOMAIN, d->id, port, d, sid };
 	pthread_mutex_unlock(&s->lock);
 	set_pending(s, local); /* as Xen does for a new binding: nothing is lost */
 }
@@ -342,7 +343,8 @@ int service_evtchn_bind_virq(struct service *s, uint32_t virq)
 }
 
 /* The domain behind a bound port, held; NULL (and *rc) otherwise. */
-static struct domain *port_domain(struct service *s, uint32_t local, uint32_t *gport, int *rc)
+static struct domain *port_domain(struct service *s, uint32_t local, uint32_t *gport,
+				  uint32_t *sid, int *rc)
 {
 	struct domain *d = NULL;
 
@@ -353,6 +355,7 @@ static struct domain *port_domain(struct service *s, uint32_t local, uint32_t *g
 	if (s->port[local].state == SVC_PORT_DOMAIN) {
 		d = s->port[local].d;
 		*gport = s->port[local].port;
+		*sid = s->port[local].sid;
 		/* Alive: its end is still bound, so it has not been torn down. */
 		domain_hold(d);
 	} else if (s->port[local].state == SVC_PORT_CLOSED) {
@@ -364,11 +367,11 @@ static struct domain *port_domain(struct service *s, uint32_t local, uint32_t *g
 
 int service_evtchn_send(struct service *s, uint32_t local)
 {
-	uint32_t gport;
+	uint32_t gport, sid;
 	struct domain *d;
 	int rc;
 
-	d = port_domain(s, local, &gport, &rc);
+	d = port_domain(s, local, &gport, &sid, &rc);
 	if (!d) {
 		if (local && local < SERVICE_MAX_PORTS && rc == -EINVAL) {
 			pthread_mutex_lock(&s->lock);
@@ -378,26 +381,27 @@ int service_evtchn_send(struct service *s, uint32_t local)
 		}
 		return rc;
 	}
-	rc = evtchn_service_send(d, gport, s, local);
+	rc = evtchn_service_send(d, gport, s, local, sid);
 	domain_put(d);
 	return rc;
 }
 
 int service_evtchn_close(struct service *s, uint32_t local)
 {
-	uint32_t gport;
+	uint32_t gport, sid;
 	struct domain *d;
 	int rc;
 
-	d = port_domain(s, local, &gport, &rc);
+	d = port_domain(s, local, &gport, &sid, &rc);
 	if (d) {
 		evtchn_service_unbind(d, gport, s, local);
 		domain_put(d);
-	} else if (rc == -EINVAL && (!local || local >= SERVICE_MAX_PORTS ||
-				     s->port[local].state == SVC_PORT_FREE)) {
-		return -EINVAL;
 	}
 	pthread_mutex_lock(&s->lock);
+	if (!local || local >= SERVICE_MAX_PORTS || s->port[local].state == SVC_PORT_FREE) {
+		pthread_mutex_unlock(&s->lock);
+		return -EINVAL;
+	}
 	memset(&s->port[local], 0, sizeof(s->port[local]));
 	pthread_mutex_unlock(&s->lock);
 	atomic_fetch_and(&s->pending[local / 64], ~(1ull << (local % 64)));

@@ -50,6 +50,7 @@ struct service_port {
 	domid_t domid;
 	uint32_t port;        /* the guest's port */
 	struct domain *d;     /* SVC_PORT_DOMAIN; kept alive by the guest's end */
+	uint32_t sid;         /* this end's Flask label */
 };
 
 struct arena {
@@ -96,7 +97,8 @@ unsigned int service_take_pending(struct service *s, uint32_t *ports, unsigned i
 void service_port_notify(struct service *s, uint32_t port);
 void service_port_peer_closed(struct service *s, uint32_t port);
 /* From evtchn.c, with the guest's table locked: the binding is made. */
-void service_port_bound(struct service *s, uint32_t local, struct domain *d, uint32_t port);
+void service_port_bound(struct service *s, uint32_t local, struct domain *d, uint32_t port,
+			uint32_t sid);
 
 /* VIRQ_DOM_EXC to every service that bound it: a domain changed state. Any thread. */
 void service_dom_exc(void);

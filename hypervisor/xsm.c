@@ -418,13 +418,15 @@ int xsm_store_page(const struct arena *a, const struct domain *d)
  * guest's by type_transition(domain, service); each is created by its
  * owner and may bind to the other side.
  */
-int xsm_service_evtchn_bind(const struct service *s, const struct domain *d, struct evtchn *chn)
+int xsm_service_evtchn_bind(const struct service *s, const struct domain *d, struct evtchn *chn,
+			    uint32_t *service_end)
 {
 	struct avc_audit ad = { .domid = 0 };
 	uint32_t ssid, gsid = chn->sid;
 	int rc;
 
 	HOOK();
+	*service_end = 0;
 	if (!flask_enabled())
 		return 0;
 	rc = ss_transition_sid(s->sid, d->sid, SECCLASS_EVENT, &ssid) ? -EPERM : 0;
@@ -439,20 +441,21 @@ int xsm_service_evtchn_bind(const struct service *s, const struct domain *d, str
 	}
 	if (!rc)
 		rc = avc_has_perm(gsid, s->sid, SECCLASS_EVENT, EVENT__BIND, &ad);
-	if (!rc)
+	if (!rc) {
 		chn->sid = gsid;
+		*service_end = ssid;
+	}
 	return rc;
 }
 
-/* The service sends to the guest's end: event:send on it, as a guest sending to its peer. */
-int xsm_service_evtchn_send(const struct service *s, const struct domain *d, const struct evtchn *chn)
+/* Xen's evtchn_send check: the sender against its own end's label. */
+int xsm_service_evtchn_send(const struct service *s, uint32_t service_end)
 {
 	struct flask_subject subj = { .sid = s->sid };
 
-	(void)d;
 	HOOK();
-	return subject_check(&subj, chn->sid ? chn->sid : SECINITSID_UNLABELED, SECCLASS_EVENT,
-			     EVENT__SEND);
+	return subject_check(&subj, service_end ? service_end : SECINITSID_UNLABELED,
+			     SECCLASS_EVENT, EVENT__SEND);
 }
 
 int xsm_service_virq(const struct service *s)

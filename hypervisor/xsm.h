@@ -99,8 +99,10 @@ struct arena;
 int xsm_arena_register(const struct service *s);
 int xsm_store_page(const struct arena *a, const struct domain *d);
 /* Binding a guest's dom0 port: both ends labelled and checked, as interdomain. */
-int xsm_service_evtchn_bind(const struct service *s, const struct domain *d, struct evtchn *chn);
-int xsm_service_evtchn_send(const struct service *s, const struct domain *d, const struct evtchn *chn);
+int xsm_service_evtchn_bind(const struct service *s, const struct domain *d, struct evtchn *chn,
+			    uint32_t *service_end);
+/* The service sends on its end (labelled service_end at bind), as a domain on its own. */
+int xsm_service_evtchn_send(const struct service *s, uint32_t service_end);
 /* VIRQ_DOM_EXC: unchecked, as Xen's bind_virq; counted. */
 int xsm_service_virq(const struct service *s);
 

@@ -148,4 +148,34 @@ pid=
 per=$(awk -v a="$after" -v b="$before" -v u="$anon" -v n=$N 'BEGIN { printf "%.0f", (a - b + u) / n }')
 record idle_domain_host_memory "$per" KiB
 record idle_domains_at_once "$N" domains
+# 6. Create->destroy cycles per second through the control socket (a 4 MiB
+#    idle domain), against bare KVM VMs of the same size made and closed
+#    in the same process.
+printf 'name = "cycle"\nkernel = "%s/idle.elf"\nmemory = 4\n' "$G" >"$W/cycle.cfg"
+bh --log-dir "$W/log" 2>/dev/null &
+pid=$!
+for _ in $(seq 1 50); do [ -S "$W/ctl.sock" ] && break; sleep 0.1; done
+set -- $("$TOP/$B/bin/create_bench" "$W/ctl.sock" "$W/cycle.cfg" 100)
+record create_destroy_per_s "$2" 1/s "$4"
+
+# 7. XenStore read latency from a guest (bh-xenstored over the ring, with
+#    Flask and its event channel), against the bare exit in the same guest.
+"$BH" --policy "$POLICY" --tpm=none --socket "$W/ctl2.sock" --log-dir "$W/log" \
+	--service "$W/svc.sock=system_u:system_r:xenstore_t" 2>/dev/null &
+pid2=$!
+for _ in $(seq 1 50); do [ -S "$W/svc.sock" ] && break; sleep 0.1; done
+"$TOP/$B/bin/bh-xenstored" --socket "$W/xs.sock" --control "$W/svc.sock" 2>/dev/null &
+xsd=$!
+for _ in $(seq 1 50); do [ -S "$W/xs.sock" ] && break; sleep 0.1; done
+sleep 0.2
+printf 'name = "xsbench"\nkernel = "%s/xsclient.elf"\nmemory = 8\ncmdline = "bench n=2000"\n' "$G" >"$W/xsb.cfg"
+XENSTORED_PATH="$W/xs.sock" "$TOP/$B/bin/bh" -s "$W/ctl2.sock" create -q "$W/xsb.cfg"
+for _ in $(seq 1 300); do grep -q 'xsclient: bench' "$W/log/guest-xsbench.log" 2>/dev/null && break; sleep 0.1; done
+line=$(grep 'xsclient: bench' "$W/log/guest-xsbench.log")
+rd=$(sed -n 's/.*ns_per_read=\([0-9]*\).*/\1/p' <<<"$line")
+xbare=$(sed -n 's/.*baseline_ns=\([0-9]*\).*/\1/p' <<<"$line")
+record xenstore_read_from_guest "$rd" ns "$xbare"
+kill -TERM $pid $pid2 $xsd 2>/dev/null
+wait $pid $pid2 $xsd 2>/dev/null || true
+pid=
 echo "(results in $OUT/results.jsonl)"

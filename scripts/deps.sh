@@ -12,6 +12,7 @@ PKGS=(
 	libseccomp-dev                    # the host processes' system-call allow-lists
 	libtss2-dev libssl-dev            # measured boot: tpm2-tss ESYS, OpenSSL
 	swtpm swtpm-tools tpm2-tools      # a software TPM and its tools, for the tests
+	clang libclang-rt-14-dev          # libFuzzer targets (make fuzz): clang and its fuzzer runtime
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: unit tests, then integration tests that boot real domains,
-# then both again with the host side built with ASan+UBSan.
+# then both again with the host side built with ASan+UBSan, then a short
+# run of each libFuzzer target (scripts/fuzz.sh).
 set -u
 cd "$(dirname "$0")/.."
 status=0
@@ -20,6 +21,9 @@ step "unit tests (ASan+UBSan)"
 scripts/run-unit.sh build/asan || status=1
 step "integration tests (ASan+UBSan)"
 tests/integration/run.sh build/asan || status=1
+
+step "fuzz (libFuzzer, short runs)"
+{ make -s fuzz && scripts/fuzz.sh; } || status=1
 
 echo
 [ $status -eq 0 ] && echo "make test: all passed" || echo "make test: FAILED"

@@ -396,12 +396,22 @@ int ss_context_to_sid(const char *ctx, size_t len, uint32_t *sid)
 {
 	sepol_security_id_t s;
 	char buf[SS_CONTEXT_MAX + 1];
+	const char *colon;
 	int rc = -EINVAL;
 
 	/* Callers may pass a counted string with or without its NUL. */
 	while (len && ctx[len - 1] == 0)
 		len--;
 	if (len == 0 || len > SS_CONTEXT_MAX || memchr(ctx, 0, len))
+		return -EINVAL;
+	/*
+	 * libsepol 3.4 reads "<<none>>" as "no context", says it succeeded,
+	 * and dereferences the NULL record it made (found by fuzz_control).
+	 * A context is user:role:type[:range]; anything without two colons
+	 * never reaches it.
+	 */
+	colon = memchr(ctx, ':', len);
+	if (!colon || !memchr(colon + 1, ':', len - (size_t)(colon + 1 - ctx)))
 		return -EINVAL;
 	memcpy(buf, ctx, len);
 	buf[len] = 0;

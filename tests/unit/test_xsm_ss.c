@@ -841,6 +841,14 @@ static void test_context_round_trip(void **state)
 		assert_context(a, ctx);
 		seen[nseen++] = a;
 	}
+	/* Not contexts: libsepol 3.4 crashed on "<<none>>" (found by fuzz_control). */
+	{
+		static const char *const bad[] = { "<<none>>", "", ":", "a:b", "::", "system_u" };
+		uint32_t x;
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+			assert_int_equal(ss_context_to_sid(bad[i], strlen(bad[i]), &x), -EINVAL);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(objects); i++) {
 		uint32_t s = sid_of(objects[i]);
 

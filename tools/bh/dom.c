@@ -158,6 +158,9 @@ static int write_store_entries(const struct bh_ctl_dominfo *d)
 	snprintf(path, sizeof(path), "/local/domain/%u", d->domid);
 	if (!rc)
 		rc = xs_set_perms(xs, path, perms, n + 1);
+	snprintf(path, sizeof(path), "/local/domain/%u/control", d->domid);
+	if (!rc)
+		rc = xs_set_perms(xs, path, perms, n + 1);
 	snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", d->domid);
 	if (!rc)
 		rc = xs_set_perms(xs, path, perms, n + 1);
