@@ -3,16 +3,16 @@
 # offender and serves the next client.
 . "$(dirname "$0")/lib.sh"
 idle=$(cfg idle idle memory=4)
-boot_bg --domain "$idle"
+boot_bg --domain "$idle" --service "$WORK/svc.sock=system_u:system_r:xenstore_t"
 wait_for "$WORK/out" "listening on" 10
-python3 - "$WORK/ctl.sock" <<'PY' || fail "python client"
+python3 - "$WORK/ctl.sock" "$WORK/svc.sock" <<'PY' || fail "python client"
 import os, socket, struct, sys, random
 path = sys.argv[1]
 MAGIC, VER = 0x31434842, 1
-def conn():
+def conn(p=None):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(5)
-    s.connect(path)
+    s.connect(p or path)
     return s
 def hdr(op, ln, magic=MAGIC, ver=VER, seq=7):
     return struct.pack("<IHHII", magic, ver, op, ln, seq)
@@ -43,6 +43,76 @@ for op, payload in ((0, b""), (999, b""), (3, b"\x01"), (5, b""), (7, b"\x00" * 
     assert magic == MAGIC and rop == op | 0x8000 and seq == 7, (op, h)
     assert status < 0, (op, status)
 s.close()
+# The domain and service ops with hostile payloads: lengths that lie, paths
+# with NULs, absurd ids, create texts that are not configs, a memfd that is
+# not sealed, fds nobody asked for. Each gets an error; nothing else moves.
+def recv_exact(s, n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        assert c, "closed"
+        b += c
+    return b
+def call(s, op, payload, fds=None):
+    data = hdr(op, len(payload)) + payload
+    if fds:
+        s.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("<i", fds))])
+    else:
+        s.sendall(data)
+    h = recv_exact(s, 16)
+    magic, ver, rop, ln, seq = struct.unpack("<IHHII", h)
+    while rop & 0x4000:  # a notification for a service: skip it
+        recv_exact(s, ln)
+        h = recv_exact(s, 16)
+        magic, ver, rop, ln, seq = struct.unpack("<IHHII", h)
+    body = recv_exact(s, ln)
+    assert rop == op | 0x8000, (op, rop)
+    return struct.unpack("<i", body[:4])[0], body[4:]
+s = conn()
+def create(flags, path, text, extra=b"", plen=None, elen=None):
+    return struct.pack("<III", flags, len(path) if plen is None else plen,
+                       len(extra) if elen is None else elen) + path + text + extra
+bad = [
+    (32, create(0, b"/x.cfg", b"name='a'\n", plen=0xffffffff)),
+    (32, create(0, b"/x.cfg", b"", elen=0xfffffff0)),
+    (32, create(0, b"/x\0.cfg", b"name='a'\nkernel='/k'\n")),
+    (32, create(0, b"rel.cfg", b"name='a'\nkernel='/k'\n")),
+    (32, create(0xff, b"/x.cfg", b"name='a'\nkernel='/k'\n")),
+    (32, create(0, b"/x.cfg", b"name='a'\nkernel='/nonexistent'\n")),
+    (32, create(0, b"/x.cfg", b"name='a'\nkernel='/k'\nseclabel='<<none>>'\n")),
+    (32, create(0, b"/x.cfg", bytes(range(256)))),
+    (32, create(0, b"/x.cfg", b"name='idle'\nkernel='/k'\n")),
+    (32, b"\x00" * 5),
+    (33, struct.pack("<I", 0xffffffff)), (33, b""), (34, struct.pack("<I", 0)),
+    (35, struct.pack("<I", 77)), (36, struct.pack("<III", 1, 9, 0)),
+    (36, struct.pack("<III", 1, 0, 0xffffffff)), (38, struct.pack("<Q", 1)),
+    (39, struct.pack("<IIQ", 1, 0, 0)), (39, struct.pack("<IIQ", 1, 1 << 30, 0)),
+    (40, struct.pack("<I", 5)), (48, struct.pack("<II", 1, 1)),
+    (49, struct.pack("<II", 1, 0)), (49, struct.pack("<II", 0xffff, 1)),
+    (50, struct.pack("<I", 99)), (51, struct.pack("<I", 0)), (52, struct.pack("<I", 5000)),
+]
+for op, payload in bad:
+    status, msg = call(s, op, payload)
+    assert status < 0, (op, payload[:24], status)
+# dom0_t may not serve xenstore at all; xenstore_t (the --service socket)
+# may, but only with an arena that is sealed and the size it says.
+status, msg = call(s, 48, struct.pack("<II", 1, 1), os.memfd_create("x"))
+assert status == -13, status
+s.close()
+s = conn(sys.argv[2])
+fd = os.memfd_create("a", os.MFD_ALLOW_SEALING); os.ftruncate(fd, 4096)
+status, msg = call(s, 48, struct.pack("<II", 1, 1), fd)
+assert status == -22 and b"sealed" in msg, (status, msg)
+import fcntl
+fcntl.fcntl(fd, 1033, 0x0002 | 0x0004)  # F_ADD_SEALS: SHRINK | GROW
+status, msg = call(s, 48, struct.pack("<II", 1, 2), fd)
+assert status == -22 and b"pages" in msg, (status, msg)
+r, w = os.pipe()
+status, msg = call(s, 48, struct.pack("<II", 1, 1), r)
+assert status == -22, status
+status, msg = call(s, 2, b"", w)  # an fd with an op that takes none: closed; xenstore_t may not getenforce
+assert status == -13, status
+s.close()
 # Random garbage on many connections at once.
 rng = random.Random(99)
 socks = []
@@ -59,8 +129,11 @@ for i in range(64):
 for s in socks:
     s.close()
 PY
-# The daemon still answers, and the guest is still up.
+# The daemon still answers, and the guest is still up and alone.
 [ "$(bhctl getenforce)" = Enforcing ] || fail "getenforce after the attack"
+bhctl list | grep -qE "^idle +1 .*r-----" || fail "idle is not running: $(bhctl list)"
+[ "$(bhctl list | wc -l)" = 2 ] || fail "a hostile create made a domain: $(bhctl list)"
+[ "$(ls /proc/$bhpid/fd | wc -l)" -lt 40 ] || fail "bulkhead holds $(ls /proc/$bhpid/fd | wc -l) fds"
 kill -0 "$bhpid" || fail "bulkhead died"
 grep -q "malformed header" "$WORK/out" || fail "no log of the malformed headers"
 stop_bg
