@@ -31,7 +31,9 @@ int ctl_call_fd(int fd, uint16_t op, const void *in, size_t in_len, int passfd, 
 /*
  * Services get notifications (BH_CTL_NOTIFY) between replies. ctl_call
  * hands any it meets to fn; a service's own loop reads a header and calls
- * ctl_read_notify for one that has BH_CTL_NOTIFY set.
+ * ctl_read_notify for one that has BH_CTL_NOTIFY set. That loop must not
+ * trust a readiness it saw before a ctl_call: the call may have taken the
+ * notification, and the socket blocks (check without blocking first).
  */
 typedef void (*ctl_notify_fn)(void *arg, uint16_t event, const uint8_t *payload, size_t len);
 void ctl_set_notify(ctl_notify_fn fn, void *arg);

@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <xen/xen.h>
@@ -349,13 +350,24 @@ static void on_wake(void *arg, uint32_t events)
 static void on_ctl(void *arg, uint32_t events)
 {
 	struct bh_ctl_hdr h;
+	uint8_t first;
+	ssize_t n;
 
 	(void)arg;
 	if (events & (EPOLLHUP | EPOLLERR)) {
 		log_err("bulkhead closed the control connection; exiting");
 		exit(1);
 	}
-	if (ctl_read_full(ctl, &h, sizeof(h)) || h.magic != BH_CTL_MAGIC ||
+	/*
+	 * The readiness may be stale: a ctl_call made earlier in this epoll
+	 * batch (ring_pass's EVTCHN_SEND, an introduce) reads the notifications
+	 * that precede its reply and hands them to on_notify. A blocking read
+	 * of the empty socket would stall every ring until bulkhead next wrote.
+	 */
+	n = recv(ctl, &first, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n <= 0 || ctl_read_full(ctl, &h, sizeof(h)) || h.magic != BH_CTL_MAGIC ||
 	    ctl_read_notify(ctl, &h)) {
 		log_err("bulkhead's control connection failed; exiting");
 		exit(1);

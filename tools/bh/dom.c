@@ -552,6 +552,10 @@ static int shutdown_common(int fd, int argc, char **argv, bool reboot)
 	rc = get_info(fd, req.domid, &info);
 	if (rc)
 		return refused(what, rc, NULL, 0);
+	if (info.state != BH_DOMSTATE_RUNNING && info.state != BH_DOMSTATE_PAUSED) {
+		fprintf(stderr, "bh: %s: domain %u is already shut down\n", what, req.domid);
+		return 1;
+	}
 	if (info.store_mfn == BH_NO_STORE && !force) {
 		fprintf(stderr, "bh: %s: domain %u has no PV control interface (no xenstore); "
 				"use -F to force it\n", what, req.domid);
@@ -578,6 +582,11 @@ static int shutdown_common(int fd, int argc, char **argv, bool reboot)
 	}
 	/* bulkhead forces it if the guest has not obeyed by then. */
 	rc = ctl_call(fd, BH_CTL_DOMAIN_SHUTDOWN, &req, sizeof(req), &out, &len);
+	/* A guest watching control/shutdown may have obeyed the write already. */
+	if (!force && (rc == -ESRCH || rc == -EALREADY)) {
+		free(out);
+		rc = 0;
+	}
 	if (rc == -EALREADY) {
 		fprintf(stderr, "bh: %s: domain %u is already shut down\n", what, req.domid);
 		free(out);
