@@ -344,7 +344,13 @@ static int op_domain_create(const struct flask_subject *s, const uint8_t *in, si
 			   len - sizeof(c) - c.path_len - c.extra_len,
 			   (const char *)in + len - c.extra_len, c.extra_len, &info, r->msg,
 			   sizeof(r->msg));
-	return rc ? rc : reply_put(r, &info, sizeof(info));
+	if (rc)
+		return rc;
+	/* A warning (an unknown key, ignored as xl does) follows the info. */
+	rc = reply_put(r, &info, sizeof(info));
+	if (!rc && r->msg[0])
+		rc = reply_put(r, r->msg, strlen(r->msg));
+	return rc;
 }
 
 static int op_domain_destroy(const struct flask_subject *s, const uint8_t *in, size_t len,

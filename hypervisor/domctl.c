@@ -383,6 +383,10 @@ int domctl_create(const struct flask_subject *s, uint32_t flags, const char *pat
 		return -EINVAL;
 	}
 	rc = run_on_main(create_job, &j);
+	if (!rc && cfg->warning[0])
+		log_warn("%s", cfg->warning);
+	if (!rc)
+		snprintf(msg, msglen, "%s", cfg->warning); /* the caller passes it on */
 	free(cfg);
 	return rc;
 }

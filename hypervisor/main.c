@@ -477,6 +477,8 @@ int main(int argc, char **argv)
 			log_err("%s", err);
 			return 2;
 		}
+		if (cfgs[i].warning[0])
+			log_warn("%s", cfgs[i].warning);
 		for (j = 0; j < i; j++) {
 			if (!strcmp(cfgs[i].name, cfgs[j].name)) {
 				log_err("%s: domain name '%s' is already used by %s", paths[i],

@@ -484,7 +484,11 @@ static int lookup_key(struct parser *ps, const char *key, size_t klen)
 		if (slice_is(key, klen, unsupported_keys[i]))
 			return fail(ps, ps->kline, "key '%s' is not supported by Bulkhead yet",
 				    unsupported_keys[i]);
-	return fail(ps, ps->kline, "unknown key '%.*s'", KEY_SHOWN(klen), key);
+	/*
+	 * A key nobody knows: xl ignores it, and so do we, but we say so
+	 * (cfg->warning) rather than silently.
+	 */
+	return 1;
 }
 
 /*
@@ -498,6 +502,7 @@ static int parse_statement(struct parser *ps, struct xlcfg *cfg)
 	struct value v = { 0 };
 	size_t klen;
 	char buf[40];
+	int rc;
 
 	ps->kline = ps->line;
 	while (ps->p < ps->end && is_key_char(*ps->p))
@@ -516,8 +521,16 @@ static int parse_statement(struct parser *ps, struct xlcfg *cfg)
 		return fail(ps, ps->line, "unexpected %s after the value of '%.*s' (put one setting per line or separate them with ';')",
 			    describe(ps, buf), KEY_SHOWN(klen), key);
 
-	if (lookup_key(ps, key, klen))
+	rc = lookup_key(ps, key, klen);
+	if (rc < 0)
 		return -1;
+	if (rc > 0) {
+		if (!cfg->warning[0])
+			snprintf(cfg->warning, sizeof(cfg->warning),
+				 "%s:%u: unknown key '%.*s' ignored, as xl does", ps->path,
+				 ps->kline, KEY_SHOWN(klen), key);
+		return 0;
+	}
 	if (ps->seen & (1u << ps->key))
 		return fail(ps, ps->kline, "key '%s' set twice", KEY(ps));
 	if ((ps->key == K_CMDLINE && (ps->seen & (1u << K_EXTRA))) ||

@@ -10,8 +10,9 @@
  *   key = value            one setting per line, or several separated by ';'
  *   # comment              to the end of the line
  *   value: "string" | 'string' | integer | [ value, value, ... ]
- * Keys that Xen knows but Bulkhead does not support, and keys that nobody
- * knows, are refused, so that a config never silently means less than it says.
+ * Keys that Xen knows but Bulkhead does not support are refused, so that a
+ * config never silently means less than it says. Keys that nobody knows are
+ * ignored, as xl ignores them, and the first is named in cfg->warning.
  *
  * Thread-safety: pure functions, no global state.
  */
@@ -52,6 +53,7 @@ struct xlcfg {
 	enum xlcfg_action on_reboot;   /* default restart */
 	enum xlcfg_action on_crash;    /* default destroy */
 	enum xlcfg_action on_watchdog; /* default destroy */
+	char warning[160];       /* "" or the first unknown key, ignored as xl does */
 };
 
 /*

@@ -248,11 +248,14 @@ int cmd_create(int fd, int argc, char **argv)
 	free(req);
 	if (rc)
 		return refused("create", rc, out, olen);
-	if (olen != sizeof(info)) {
+	if (olen < sizeof(info)) {
 		free(out);
 		return refused("create", -EPROTO, NULL, 0);
 	}
 	memcpy(&info, out, sizeof(info));
+	if (olen > sizeof(info))
+		fprintf(stderr, "bh: create: warning: %.*s\n", (int)(olen - sizeof(info)),
+			(const char *)out + sizeof(info));
 	free(out);
 	if (info.store_mfn != BH_NO_STORE && write_store_entries(&info)) {
 		ctl_call(fd, BH_CTL_DOMAIN_DESTROY, &info.domid, sizeof(info.domid), NULL, NULL);
