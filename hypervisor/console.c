@@ -159,6 +159,8 @@ void console_close(struct domain *d)
 	if (d->console_log)
 		fclose(d->console_log);
 	d->console_log = NULL;
+	free(d->console_hist); /* a reader that still holds the domain gets nothing more */
+	d->console_hist = NULL;
 	pthread_mutex_unlock(&d->console_lock);
 	fflush(stdout);
 }
