@@ -1,6 +1,7 @@
 /*
  * Whole-buffer reads and writes on a control-socket connection, for both
- * ends (hypervisor/control.c and lib/ctl_client.c). Writes never raise
+ * ends (hypervisor/control.c and lib/ctl_client.c), and the XenStore
+ * socket's clients. Writes never raise
  * SIGPIPE. Each returns 0, or -1 if the peer went away or an error (or a
  * socket timeout) stopped it part-way.
  */
@@ -11,5 +12,8 @@
 
 int ctl_read_full(int fd, void *buf, size_t len);
 int ctl_write_full(int fd, const void *buf, size_t len);
+
+/* Connect to the Unix stream socket at path (close-on-exec): the fd, or -errno. */
+int unix_connect(const char *path);
 
 #endif

@@ -26,23 +26,7 @@ const char *xs_socket_path(const char *path)
 
 int xs_open(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	path = xs_socket_path(path);
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
-	return fd;
+	return unix_connect(xs_socket_path(path));
 }
 
 int xs_errno(const char *name)

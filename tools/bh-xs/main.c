@@ -34,19 +34,10 @@ struct msg {
 
 static int connect_to(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd = unix_connect(path);
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "bh-xs: %s: socket path too long\n", path);
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "bh-xs: %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
+		fprintf(stderr, "bh-xs: %s: %s\n", path, strerror(-fd));
 		return -1;
 	}
 	return fd;
