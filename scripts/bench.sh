@@ -29,6 +29,8 @@ record() { # name value unit [baseline]
 }
 
 # Every run enforces the shipped policy, with a private control socket.
+# (In the background, call "$BH" itself: $! of a backgrounded function is
+# the subshell, and killing it would leave bulkhead running.)
 bh() { "$BH" --policy "$POLICY" --tpm=none --socket "$W/ctl.sock" "$@"; }
 NB='seclabel = "system_u:system_r:netback_t"'
 AP='seclabel = "system_u:system_r:appvm_t"'
@@ -131,7 +133,7 @@ kmem() { awk '/^(SUnreclaim|KernelStack|PageTables|SecPageTables|VmallocUsed):/ 
 args=()
 for i in $(seq 1 $N); do args+=(--domain "$(cfg "idle$i" idle 2)"); done
 before=$(kmem)
-bh --log-dir "$W/log" "${args[@]}" 2>/dev/null &
+"$BH" --policy "$POLICY" --tpm=none --socket "$W/ctl.sock" --log-dir "$W/log" "${args[@]}" 2>/dev/null &
 pid=$!
 for _ in $(seq 1 600); do
 	[ "$(cat "$W"/log/guest-idle*.log 2>/dev/null | grep -c 'idle: waiting')" -ge $N ] && break
@@ -152,7 +154,7 @@ record idle_domains_at_once "$N" domains
 #    idle domain), against bare KVM VMs of the same size made and closed
 #    in the same process.
 printf 'name = "cycle"\nkernel = "%s/idle.elf"\nmemory = 4\n' "$G" >"$W/cycle.cfg"
-bh --log-dir "$W/log" 2>/dev/null &
+"$BH" --policy "$POLICY" --tpm=none --socket "$W/ctl.sock" --log-dir "$W/log" 2>/dev/null &
 pid=$!
 for _ in $(seq 1 50); do [ -S "$W/ctl.sock" ] && break; sleep 0.1; done
 set -- $("$TOP/$B/bin/create_bench" "$W/ctl.sock" "$W/cycle.cfg" 100)
