@@ -916,63 +916,12 @@ static void *accept_loop(void *arg)
 	}
 }
 
-/* mkdir -p for the socket's directory, 0700 for what we create. */
-static int make_parent(const char *path)
-{
-	char dir[sizeof(listeners[0].path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = 0;
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(dir, 0700) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(dir, 0700) && errno != EEXIST ? -1 : 0;
-}
-
 static int listen_one(struct listener *l, const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t old;
-	int fd;
+	int fd = unix_listen(path, 16, 0, err, errlen);
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "control socket path too long: %s", path);
+	if (fd < 0)
 		return -1;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (make_parent(path)) {
-		snprintf(err, errlen, "%s: cannot create its directory: %s", path, strerror(errno));
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	/* A live bulkhead answers on it; a stale socket file does not. */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		snprintf(err, errlen, "%s: another bulkhead is serving it", path);
-		close(fd);
-		return -1;
-	}
-	unlink(path);
-	old = umask(0077);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
-		umask(old);
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	umask(old);
 	l->fd = fd;
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	return 0;

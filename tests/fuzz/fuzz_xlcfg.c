@@ -15,6 +15,9 @@
  *   - the parsed config written back as xl.cfg text parses to the same
  *     canonical text.
  */
+#define FUZZ_NAME "fuzz_xlcfg"
+#include "fuzz_check.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,19 +28,6 @@
 #define FUZZ_PATH "/fuzz/x.cfg"
 #define CANONICAL_LINES 13 /* keys in xlcfg_canonical's output */
 
-#define CHECK(cond)                                                                \
-	do {                                                                       \
-		if (!(cond))                                                       \
-			check_failed(__LINE__, #cond);                             \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void __attribute__((noreturn)) check_failed(int line, const char *what)
-{
-	fprintf(stderr, "fuzz_xlcfg: line %d: check failed: %s\n", line, what);
-	abort();
-}
 
 static int terminated(const char *field, size_t size)
 {

@@ -18,6 +18,9 @@
  * an error (a NUL-terminated E-name), a watch event (two NUL-terminated
  * strings) or a reply of a request type.
  */
+#define FUZZ_NAME "fuzz_xs_wire"
+#include "fuzz_check.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,19 +33,6 @@
 #define LIFECYCLE_TYPE 0xfffeu
 #define NCONN 3
 
-#define CHECK(cond)                                                                \
-	do {                                                                       \
-		if (!(cond))                                                       \
-			check_failed(__LINE__, #cond);                             \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void __attribute__((noreturn)) check_failed(int line, const char *what)
-{
-	fprintf(stderr, "fuzz_xs_wire: line %d: check failed: %s\n", line, what);
-	abort();
-}
 
 static const unsigned conn_domid[NCONN] = { 0, 1, 2 };
 

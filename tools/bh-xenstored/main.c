@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl_io.h"
 #include "log.h"
 #include "xs_core.h"
 #include "xs_loop.h"
@@ -305,77 +306,13 @@ static void listener_event(void *arg, uint32_t events)
 
 /* ---- the socket ------------------------------------------------------------------- */
 
-static int mkdir_parents(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(dir, 0755) && errno != EEXIST ? -1 : 0;
-}
-
-/*
- * Bind path, replacing a stale socket; refuse if a live daemon answers
- * there or if something that is not a socket is in the way.
- */
 static int listen_unix(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	mode_t old;
-	int fd, rc;
+	char err[256];
+	int fd = unix_listen(path, 64, SOCK_NONBLOCK, err, sizeof(err));
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		log_err("%s: socket path too long", path);
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	old = umask(077);
-	if (mkdir_parents(path)) {
-		log_err("%s: cannot create its directory: %s", path, strerror(errno));
-		umask(old);
-		return -1;
-	}
-	if (lstat(path, &st) == 0) {
-		int probe;
-
-		if (!S_ISSOCK(st.st_mode)) {
-			log_err("%s exists and is not a socket", path);
-			umask(old);
-			return -1;
-		}
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			close(probe);
-			log_err("%s: another xenstored is already running there", path);
-			umask(old);
-			return -1;
-		}
-		if (probe >= 0)
-			close(probe);
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc || listen(fd, 64)) {
-		log_err("%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
+	if (fd < 0)
+		log_err("%s", err);
 	return fd;
 }
 
