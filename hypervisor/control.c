@@ -13,6 +13,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <xen/grant_table.h>
+
 #include "console.h"
 #include "ctl_io.h"
 #include "domain.h"
@@ -596,6 +598,113 @@ static int op_evtchn_close(const struct flask_subject *s, const uint8_t *in, siz
 	return service_evtchn_close(r->conn->svc, port);
 }
 
+static int op_evtchn_alloc_unbound(const struct flask_subject *s, const uint8_t *in, size_t len,
+				   struct reply *r)
+{
+	struct service *svc;
+	uint32_t domid;
+
+	(void)s;
+	if (get_u32(in, len, &domid) || domid >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	svc = conn_service(r);
+	if (!svc)
+		return r->conn ? -ENOMEM : -ENOTCONN;
+	return reply_port(r, service_evtchn_alloc_unbound(svc, domid));
+}
+
+static int op_grant_access(const struct flask_subject *s, const uint8_t *in, size_t len,
+			   struct reply *r)
+{
+	struct bh_ctl_grant_access g;
+	struct service *svc;
+
+	(void)s;
+	if (len != sizeof(g))
+		return -EINVAL;
+	memcpy(&g, in, sizeof(g));
+	if (g.domid >= DOMID_FIRST_RESERVED || g.readonly > 1)
+		return -EINVAL;
+	svc = conn_service(r);
+	if (!svc)
+		return r->conn ? -ENOMEM : -ENOTCONN;
+	return reply_port(r, service_grant_access(svc, g.domid, g.page, g.readonly, r->msg,
+						  sizeof(r->msg)));
+}
+
+static int op_grant_end(const struct flask_subject *s, const uint8_t *in, size_t len,
+			struct reply *r)
+{
+	uint32_t ref;
+
+	(void)s;
+	if (get_u32(in, len, &ref))
+		return -EINVAL;
+	if (!r->conn || !r->conn->svc)
+		return -EINVAL; /* no grants yet */
+	return service_grant_end(r->conn->svc, ref);
+}
+
+/*
+ * GRANT_COPY: every segment is checked before any is copied (sizes, and
+ * that the bytes to write are all there); then each copies on its own and
+ * gets its own GNTST_* status, as GNTTABOP_copy.
+ */
+static int op_grant_copy(const struct flask_subject *s, const uint8_t *in, size_t len,
+			 struct reply *r)
+{
+	struct bh_ctl_grant_copy_seg seg[BH_GRANT_COPY_MAX_SEGS];
+	int16_t status[BH_GRANT_COPY_MAX_SEGS + 1] = { 0 };
+	size_t head, to_guest = 0, total = 0, in_off, out_len = 0;
+	struct bh_ctl_grant_copy h;
+	struct service *svc;
+	uint8_t *out;
+	int rc;
+
+	(void)s;
+	if (len < sizeof(h))
+		return -EINVAL;
+	memcpy(&h, in, sizeof(h));
+	if (h.count == 0 || h.count > BH_GRANT_COPY_MAX_SEGS)
+		return -EINVAL;
+	head = sizeof(h) + h.count * sizeof(seg[0]);
+	if (len < head)
+		return -EINVAL;
+	memcpy(seg, in + sizeof(h), h.count * sizeof(seg[0]));
+	for (uint32_t i = 0; i < h.count; i++) {
+		if ((uint32_t)seg[i].offset + seg[i].len > 4096 || seg[i].flags & ~BH_GNTCOPY_TO_GUEST)
+			return -EINVAL;
+		total += seg[i].len;
+		if (seg[i].flags & BH_GNTCOPY_TO_GUEST)
+			to_guest += seg[i].len;
+	}
+	if (total > BH_GRANT_COPY_MAX_BYTES || len != head + to_guest)
+		return -EINVAL;
+	if (!r->conn || !r->conn->svc)
+		return -EINVAL; /* a service op: the connection must have become one */
+	svc = r->conn->svc;
+	out = malloc(total - to_guest + 1);
+	if (!out)
+		return -ENOMEM;
+	in_off = head;
+	for (uint32_t i = 0; i < h.count; i++) {
+		bool put = seg[i].flags & BH_GNTCOPY_TO_GUEST;
+		uint8_t *buf = put ? (uint8_t *)in + in_off : out + out_len;
+
+		status[i] = service_grant_copy(svc, seg[i].domid, seg[i].ref, seg[i].offset,
+					       seg[i].len, buf, put);
+		if (put)
+			in_off += seg[i].len;
+		else if (status[i] == GNTST_okay)
+			out_len += seg[i].len;
+	}
+	rc = reply_put(r, status, (h.count + 1) / 2 * 4);
+	if (!rc)
+		rc = reply_put(r, out, out_len);
+	free(out);
+	return rc;
+}
+
 typedef int (*control_fn)(const struct flask_subject *s, const uint8_t *in, size_t len,
 			  struct reply *r);
 
@@ -629,6 +738,10 @@ static const struct {
 	[BH_CTL_EVTCHN_BIND_VIRQ] = { op_evtchn_bind_virq, "evtchn_bind_virq" },
 	[BH_CTL_EVTCHN_SEND] = { op_evtchn_send, "evtchn_send" },
 	[BH_CTL_EVTCHN_CLOSE] = { op_evtchn_close, "evtchn_close" },
+	[BH_CTL_EVTCHN_ALLOC_UNBOUND] = { op_evtchn_alloc_unbound, "evtchn_alloc_unbound" },
+	[BH_CTL_GRANT_ACCESS] = { op_grant_access, "grant_access" },
+	[BH_CTL_GRANT_END] = { op_grant_end, "grant_end" },
+	[BH_CTL_GRANT_COPY] = { op_grant_copy, "grant_copy" },
 };
 
 const char *control_op_name(uint16_t op)
@@ -761,6 +874,15 @@ static int send_events(struct control_conn *c)
 
 	if (read(c->svc->notify_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 		return -1;
+	/* Closed first: a service that reads the ring on the event then sees it gone. */
+	while ((n = service_take_closed(c->svc, ports, 1024)) > 0) {
+		struct bh_ctl_hdr h = { BH_CTL_MAGIC, BH_CTL_VERSION,
+					BH_CTL_NOTIFY | BH_CTL_EV_EVTCHN_CLOSED,
+					n * (uint32_t)sizeof(uint32_t), 0 };
+
+		if (ctl_write_full(c->fd, &h, sizeof(h)) || ctl_write_full(c->fd, ports, h.len))
+			return -1;
+	}
 	while ((n = service_take_pending(c->svc, ports, 1024)) > 0) {
 		struct bh_ctl_hdr h = { BH_CTL_MAGIC, BH_CTL_VERSION, BH_CTL_NOTIFY | BH_CTL_EV_EVTCHN,
 					n * (uint32_t)sizeof(uint32_t), 0 };

@@ -214,6 +214,36 @@ static long evtchn_alloc_unbound(struct vcpu *v, struct evtchn_alloc_unbound *a)
 	return port < 0 ? port : 0;
 }
 
+/* Domain 0 is the host services: bind a port a service offered (service.h). */
+static long bind_to_service(struct vcpu *v, struct evtchn_bind_interdomain *b)
+{
+	struct domain *d = v->d;
+	struct service *s;
+	struct evtchn *ch;
+	long rc, port;
+
+	pthread_mutex_lock(&d->evtchn.lock);
+	port = get_free_port(d);
+	if (port < 0) {
+		pthread_mutex_unlock(&d->evtchn.lock);
+		return port;
+	}
+	ch = &d->evtchn.port[port];
+	memset(ch, 0, sizeof(*ch));
+	s = service_bind_from_guest(d, b->remote_port, port, ch, &rc);
+	if (s) {
+		ch->state = ECS_SERVICE;
+		ch->svc = s;
+		ch->remote_port = b->remote_port;
+		b->local_port = port;
+		set_pending_locked(d, port);
+	} else {
+		memset(ch, 0, sizeof(*ch));
+	}
+	pthread_mutex_unlock(&d->evtchn.lock);
+	return rc;
+}
+
 static long evtchn_bind_interdomain(struct vcpu *v, struct evtchn_bind_interdomain *b)
 {
 	struct domain *ld = v->d, *rd;
@@ -221,6 +251,8 @@ static long evtchn_bind_interdomain(struct vcpu *v, struct evtchn_bind_interdoma
 	domid_t rdom = b->remote_dom == DOMID_SELF ? ld->id : b->remote_dom;
 	long rc, lport;
 
+	if (rdom == 0 && ld->id != 0)
+		return bind_to_service(v, b);
 	rd = rdom == ld->id ? ld : domain_get(rdom);
 	if (!rd)
 		return -XEN_ESRCH;
@@ -347,6 +379,8 @@ static struct domain *close_port_locked(struct domain *d, evtchn_port_t port)
 		rch->remote_dom = d->id;
 		rch->remote = NULL;
 		peer = ch->remote;
+		/* Wake the peer: its channel is gone (EVTCHNOP_status says unbound). */
+		set_pending_locked(peer, ch->remote_port);
 		/*
 		 * The peer's hold on d goes with the binding. Never the last
 		 * reference: the caller runs for d, which holds its own.
@@ -673,6 +707,8 @@ void evtchn_service_unbind(struct domain *d, uint32_t port, struct service *s, u
 		ch->remote_dom = 0;
 		ch->sid = 0;
 		service_put(s); /* the caller holds another */
+		/* As when a domain peer goes: the guest wakes and finds it unbound. */
+		set_pending_locked(d, port);
 	}
 	pthread_mutex_unlock(&d->evtchn.lock);
 }

@@ -14,6 +14,7 @@
 #include <xen/memory.h>
 
 #include "hypercall.h"
+#include "service.h"
 #include "vcpu.h"
 #include "xsm.h"
 
@@ -194,6 +195,11 @@ static void grant_release(struct domain *g, grant_ref_t ref, bool readonly)
 
 /* ---- map and unmap ------------------------------------------------------- */
 
+static bool map_used(const struct grant_map *m)
+{
+	return m->granter || m->arena;
+}
+
 /* A mapping must land outside RAM, below the MMIO hole, on no other mapping. */
 static bool map_addr_ok(struct domain *d, uint64_t gpa)
 {
@@ -202,9 +208,23 @@ static bool map_addr_ok(struct domain *d, uint64_t gpa)
 	if ((gpa & (PAGE - 1)) || gpa < d->ram.size || gpa >= HVM_BELOW_4G_MMIO_START)
 		return false;
 	for (i = 0; i < GNTTAB_MAX_MAPS; i++)
-		if (d->gnttab.map[i].granter && d->gnttab.map[i].gpa == gpa)
+		if (map_used(&d->gnttab.map[i]) && d->gnttab.map[i].gpa == gpa)
 			return false;
 	return true;
+}
+
+/* A free handle, reserved at gpa; GNTST_* on failure. Called with mt->lock held. */
+static int16_t reserve_handle(struct domain *m, uint64_t gpa, unsigned int *h)
+{
+	struct grant_table *mt = &m->gnttab;
+
+	for (*h = 0; *h < GNTTAB_MAX_MAPS && map_used(&mt->map[*h]); (*h)++)
+		;
+	if (*h == GNTTAB_MAX_MAPS || *h + 1 >= (unsigned int)m->nr_memslots)
+		return GNTST_no_space;
+	if (!map_addr_ok(m, gpa))
+		return GNTST_bad_virt_addr;
+	return GNTST_okay;
 }
 
 static int set_slot(struct domain *d, uint32_t slot, uint64_t gpa, void *host, bool readonly)
@@ -218,6 +238,42 @@ static int set_slot(struct domain *d, uint32_t slot, uint64_t gpa, void *host, b
 	};
 
 	return ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
+}
+
+/* A page a host service granted (dom 0): from its arena, as service_grant.c keeps it. */
+static void map_dom0_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
+{
+	struct domain *m = v->d;
+	struct grant_table *mt = &m->gnttab;
+	bool ro = op->flags & GNTMAP_readonly;
+	struct arena *a;
+	unsigned int h;
+	uint32_t sid;
+	void *host;
+
+	op->status = dom0_grant_map(op->ref, m->id, ro, &host, &a, &sid);
+	if (op->status != GNTST_okay)
+		return;
+	if (xsm_grant_mapref_service(v, sid, !ro)) {
+		dom0_grant_unmap(op->ref, a);
+		op->status = GNTST_permission_denied;
+		return;
+	}
+	pthread_mutex_lock(&mt->lock);
+	op->status = reserve_handle(m, op->host_addr, &h);
+	if (op->status == GNTST_okay && set_slot(m, h + 1, op->host_addr, host, ro))
+		op->status = GNTST_general_error;
+	if (op->status == GNTST_okay)
+		mt->map[h] = (struct grant_map){ .arena = a, .sid = sid, .ref = op->ref,
+						 .gpa = op->host_addr, .host = host,
+						 .slot = h + 1, .readonly = ro };
+	pthread_mutex_unlock(&mt->lock);
+	if (op->status != GNTST_okay) {
+		dom0_grant_unmap(op->ref, a);
+		return;
+	}
+	op->handle = h;
+	op->dev_bus_addr = 0;
 }
 
 static void map_grant_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
@@ -234,6 +290,10 @@ static void map_grant_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
 		op->status = GNTST_general_error;
 		return;
 	}
+	if (op->dom == 0 && m->id != 0) {
+		map_dom0_ref(v, op);
+		return;
+	}
 	/* A reference on the granter, which a successful mapping keeps. */
 	g = op->dom == DOMID_SELF || op->dom == m->id ? m : domain_get(op->dom);
 	if (!g) {
@@ -248,16 +308,9 @@ static void map_grant_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
 		return;
 	}
 	pthread_mutex_lock(&mt->lock);
-	for (h = 0; h < GNTTAB_MAX_MAPS && mt->map[h].granter; h++)
-		;
-	if (h == GNTTAB_MAX_MAPS || h + 1 >= (unsigned int)m->nr_memslots) {
-		op->status = GNTST_no_space;
+	op->status = reserve_handle(m, op->host_addr, &h);
+	if (op->status != GNTST_okay)
 		goto out_unlock;
-	}
-	if (!map_addr_ok(m, op->host_addr)) {
-		op->status = GNTST_bad_virt_addr;
-		goto out_unlock;
-	}
 	/* Reserve the handle before dropping our lock for the granter's. */
 	mt->map[h].granter = g;
 	mt->map[h].gpa = op->host_addr;
@@ -311,7 +364,7 @@ static int16_t unmap_handle(struct vcpu *v, struct domain *m, unsigned int h, ui
 	struct grant_map mp;
 
 	pthread_mutex_lock(&mt->lock);
-	if (h >= GNTTAB_MAX_MAPS || !mt->map[h].granter || !mt->map[h].host) {
+	if (h >= GNTTAB_MAX_MAPS || !map_used(&mt->map[h]) || !mt->map[h].host) {
 		pthread_mutex_unlock(&mt->lock);
 		return GNTST_bad_handle;
 	}
@@ -319,7 +372,8 @@ static int16_t unmap_handle(struct vcpu *v, struct domain *m, unsigned int h, ui
 		pthread_mutex_unlock(&mt->lock);
 		return GNTST_bad_virt_addr;
 	}
-	if (v && xsm_grant_unmapref(v, mt->map[h].granter)) {
+	if (v && (mt->map[h].arena ? xsm_grant_unmapref_service(v, mt->map[h].sid) :
+				     xsm_grant_unmapref(v, mt->map[h].granter))) {
 		pthread_mutex_unlock(&mt->lock);
 		return GNTST_permission_denied;
 	}
@@ -328,6 +382,10 @@ static int16_t unmap_handle(struct vcpu *v, struct domain *m, unsigned int h, ui
 	set_slot(m, mp.slot, mp.gpa, NULL, mp.readonly);
 	memset(&mt->map[h], 0, sizeof(mt->map[h]));
 	pthread_mutex_unlock(&mt->lock);
+	if (mp.arena) {
+		dom0_grant_unmap(mp.ref, mp.arena); /* the page is bulkhead's mapping of the arena */
+		return GNTST_okay;
+	}
 
 	munmap(mp.host, PAGE);
 	pthread_mutex_lock(&mp.granter->gnttab.lock);
@@ -349,7 +407,7 @@ void grant_table_release_maps(struct domain *d)
 	if (!d->gnttab.map)
 		return;
 	for (h = 0; h < GNTTAB_MAX_MAPS; h++)
-		if (d->gnttab.map[h].granter)
+		if (map_used(&d->gnttab.map[h]))
 			unmap_handle(NULL, d, h, 0, false);
 }
 
@@ -430,6 +488,30 @@ static void grant_copy_one(struct vcpu *v, struct gnttab_copy *op)
 		memmove(dst.page + op->dest.offset, src.page + op->source.offset, op->len);
 	copy_side_put(&dst, true);
 	copy_side_put(&src, false);
+}
+
+int16_t grant_copy_for_dom0(struct domain *g, grant_ref_t ref, uint16_t offset, uint16_t len,
+			    void *buf, bool to_guest)
+{
+	uint8_t *page;
+	int64_t frame;
+
+	if ((uint32_t)offset + len > PAGE)
+		return GNTST_bad_copy_arg;
+	pthread_mutex_lock(&g->gnttab.lock);
+	frame = grant_acquire(g, ref, 0, !to_guest);
+	pthread_mutex_unlock(&g->gnttab.lock);
+	if (frame < 0)
+		return (int16_t)frame;
+	page = g->ram.base + (uint64_t)frame * PAGE;
+	if (to_guest)
+		memcpy(page + offset, buf, len);
+	else
+		memcpy(buf, page + offset, len);
+	pthread_mutex_lock(&g->gnttab.lock);
+	grant_release(g, ref, !to_guest);
+	pthread_mutex_unlock(&g->gnttab.lock);
+	return GNTST_okay;
 }
 
 /* ---- setup and query ----------------------------------------------------- */

@@ -10,6 +10,8 @@
  * address the mapper names, outside its RAM, as a KVM memslot backed by a
  * private mmap of the granter's memfd page. The mapping holds a reference
  * on the granter, so a dying granter's memory lives until the last unmap.
+ * Domain 0 is the host services: its grants are pages of their arenas
+ * (service.h), mapped the same way from bulkhead's mapping of the arena.
  *
  * Locking: grant_table.lock guards a domain's frames, pins and map
  * handles. A map or copy takes the granter's lock, then (for map handles)
@@ -36,8 +38,13 @@ struct grant_pin {
 	uint16_t readers, writers; /* mappings and copies under way */
 };
 
+struct arena;
+
+/* A handle is in use when granter or arena is set. */
 struct grant_map {
-	struct domain *granter;    /* NULL: handle free; else holds a reference */
+	struct domain *granter;    /* a domain's grant: holds a reference */
+	struct arena *arena;       /* a dom0 grant (service.h): holds the arena */
+	uint32_t sid;              /* a dom0 grant: the granting service's label */
 	grant_ref_t ref;
 	uint64_t gpa;              /* where the page sits in the mapper's physmap */
 	void *host;                /* bulkhead's mmap of the granter's page */
@@ -64,5 +71,13 @@ void grant_table_fini(struct domain *d);
 long grant_table_map_frame(struct domain *d, uint64_t idx, uint64_t gpfn);
 
 long do_grant_table_op(struct vcpu *v, const uint64_t a[5]);
+
+/*
+ * A host service's GNTTABOP_copy (BH_CTL_GRANT_COPY): len bytes at offset
+ * of the page g granted to dom0, into buf or (to_guest) from it. The caller
+ * has checked the policy. A GNTST_* status.
+ */
+int16_t grant_copy_for_dom0(struct domain *g, grant_ref_t ref, uint16_t offset, uint16_t len,
+			    void *buf, bool to_guest);
 
 #endif

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xen/errno.h>
 #include <xen/hvm/params.h>
 
 #include <bulkhead/control.h>
@@ -26,10 +27,16 @@
 static pthread_mutex_t services_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct service *services;         /* every live service, for VIRQ_DOM_EXC */
 static struct arena *xenstore_arena;     /* the current xenstored's, with a reference */
+static struct service *port_owner[SERVICE_MAX_PORTS]; /* dom0's port space */
 
 /* ---- arenas ------------------------------------------------------------------ */
 
-static void arena_put(struct arena *a)
+void arena_hold(struct arena *a)
+{
+	atomic_fetch_add(&a->refcnt, 1);
+}
+
+void arena_put(struct arena *a)
 {
 	if (!a || atomic_fetch_sub(&a->refcnt, 1) != 1)
 		return;
@@ -48,14 +55,16 @@ int service_arena_register(struct service *s, uint32_t role, uint32_t pages, int
 	struct stat st;
 	int have;
 
-	if (xsm_arena_register(s)) {
-		snprintf(err, errlen, "the policy does not let this label serve xenstore");
-		close(fd);
-		return -EACCES;
-	}
-	if (role != BH_ARENA_XENSTORE) {
+	if (role != BH_ARENA_XENSTORE && role != BH_ARENA_GRANT) {
 		snprintf(err, errlen, "unknown arena role %u", role);
 		goto inval;
+	}
+	if (xsm_arena_register(s, role)) {
+		snprintf(err, errlen, role == BH_ARENA_XENSTORE ?
+			 "the policy does not let this label serve xenstore" :
+			 "the policy does not let this label grant pages");
+		close(fd);
+		return -EACCES;
 	}
 	if (pages == 0 || pages > ARENA_MAX_PAGES) {
 		snprintf(err, errlen, "an arena has 1..%u pages, not %u", ARENA_MAX_PAGES, pages);
@@ -95,7 +104,8 @@ int service_arena_register(struct service *s, uint32_t role, uint32_t pages, int
 		return -EINVAL;
 	}
 	madvise(a->base, (size_t)pages * PAGE, MADV_DONTDUMP);
-	atomic_store(&a->refcnt, 2); /* the service's and the role's */
+	/* The service's, and for xenstore the role's */
+	atomic_store(&a->refcnt, role == BH_ARENA_XENSTORE ? 2 : 1);
 	pthread_mutex_init(&a->lock, NULL);
 	a->fd = fd;
 	a->pages = pages;
@@ -104,6 +114,10 @@ int service_arena_register(struct service *s, uint32_t role, uint32_t pages, int
 	pthread_mutex_lock(&s->lock);
 	s->arena = a;
 	pthread_mutex_unlock(&s->lock);
+	if (role == BH_ARENA_GRANT) {
+		log_info("service: grant arena of %u pages registered", pages);
+		return 0;
+	}
 	pthread_mutex_lock(&services_lock);
 	arena_put(xenstore_arena);
 	xenstore_arena = a;
@@ -257,40 +271,74 @@ void service_port_peer_closed(struct service *s, uint32_t port)
 		s->port[port].d = NULL;
 	}
 	pthread_mutex_unlock(&s->lock);
-	set_pending(s, port); /* the service learns of it by its next send failing */
+	atomic_fetch_or(&s->closed[port / 64], 1ull << (port % 64));
+	set_pending(s, port);
 }
 
-unsigned int service_take_pending(struct service *s, uint32_t *ports, unsigned int max)
+static unsigned int take_bits(struct service *s, _Atomic uint64_t *map, uint32_t *ports,
+			      unsigned int max)
 {
 	unsigned int n = 0;
 
 	for (unsigned int w = 0; w < SERVICE_MAX_PORTS / 64 && n < max; w++) {
-		uint64_t bits = atomic_exchange(&s->pending[w], 0);
+		uint64_t bits = atomic_exchange(&map[w], 0);
 
 		while (bits) {
 			unsigned int b = __builtin_ctzll(bits);
 
 			bits &= bits - 1;
-			if (n < max)
+			if (n < max) {
 				ports[n++] = w * 64 + b;
-			else
-				set_pending(s, w * 64 + b); /* next time */
+			} else {
+				atomic_fetch_or(&map[w], 1ull << b); /* next time */
+				wake(s);
+			}
 		}
 	}
 	return n;
 }
 
-/* A free local port, reserved as `state`; 0 when there is none. Called with s->lock. */
+unsigned int service_take_pending(struct service *s, uint32_t *ports, unsigned int max)
+{
+	return take_bits(s, s->pending, ports, max);
+}
+
+unsigned int service_take_closed(struct service *s, uint32_t *ports, unsigned int max)
+{
+	return take_bits(s, s->closed, ports, max);
+}
+
+/* A free port of dom0's, reserved for s as `state`; 0 when there is none. */
 static uint32_t reserve_port(struct service *s, uint8_t state)
 {
-	for (uint32_t p = 1; p < SERVICE_MAX_PORTS; p++) {
-		if (s->port[p].state == SVC_PORT_FREE) {
-			memset(&s->port[p], 0, sizeof(s->port[p]));
-			s->port[p].state = state;
-			return p;
-		}
-	}
-	return 0;
+	uint32_t p;
+
+	pthread_mutex_lock(&services_lock);
+	for (p = 1; p < SERVICE_MAX_PORTS && port_owner[p]; p++)
+		;
+	if (p < SERVICE_MAX_PORTS)
+		port_owner[p] = s;
+	pthread_mutex_unlock(&services_lock);
+	if (p == SERVICE_MAX_PORTS)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	memset(&s->port[p], 0, sizeof(s->port[p]));
+	s->port[p].state = state;
+	pthread_mutex_unlock(&s->lock);
+	return p;
+}
+
+static void release_port(struct service *s, uint32_t p)
+{
+	pthread_mutex_lock(&s->lock);
+	memset(&s->port[p], 0, sizeof(s->port[p]));
+	pthread_mutex_unlock(&s->lock);
+	atomic_fetch_and(&s->pending[p / 64], ~(1ull << (p % 64)));
+	atomic_fetch_and(&s->closed[p / 64], ~(1ull << (p % 64)));
+	pthread_mutex_lock(&services_lock);
+	if (port_owner[p] == s)
+		port_owner[p] = NULL;
+	pthread_mutex_unlock(&services_lock);
 }
 
 int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port)
@@ -301,20 +349,15 @@ int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port)
 
 	if (!d)
 		return -ESRCH;
-	pthread_mutex_lock(&s->lock);
 	local = reserve_port(s, SVC_PORT_CLOSED);
-	pthread_mutex_unlock(&s->lock);
 	if (!local) {
 		domain_put(d);
 		return -ENOSPC;
 	}
 	/* Takes d's table lock, then ours to publish the binding. */
 	rc = evtchn_bind_service(d, remote_port, s, local);
-	if (rc) {
-		pthread_mutex_lock(&s->lock);
-		s->port[local].state = SVC_PORT_FREE;
-		pthread_mutex_unlock(&s->lock);
-	}
+	if (rc)
+		release_port(s, local);
 	domain_put(d);
 	return rc ? rc : (int)local;
 }
@@ -336,10 +379,64 @@ int service_evtchn_bind_virq(struct service *s, uint32_t virq)
 	if (virq != VIRQ_DOM_EXC)
 		return -EINVAL;
 	xsm_service_virq(s);
-	pthread_mutex_lock(&s->lock);
 	local = reserve_port(s, SVC_PORT_VIRQ);
-	pthread_mutex_unlock(&s->lock);
 	return local ? (int)local : -ENOSPC;
+}
+
+int service_evtchn_alloc_unbound(struct service *s, domid_t domid)
+{
+	struct domain *d = domain_get(domid);
+	uint32_t local, sid;
+	int rc;
+
+	if (!d)
+		return -ESRCH;
+	rc = xsm_service_evtchn_unbound(s, d, &sid);
+	domain_put(d);
+	if (rc)
+		return rc;
+	local = reserve_port(s, SVC_PORT_UNBOUND);
+	if (!local)
+		return -ENOSPC;
+	pthread_mutex_lock(&s->lock);
+	s->port[local].domid = domid;
+	s->port[local].sid = sid;
+	pthread_mutex_unlock(&s->lock);
+	return (int)local;
+}
+
+struct service *service_bind_from_guest(struct domain *d, uint32_t port, uint32_t local,
+					struct evtchn *chn, long *rc)
+{
+	struct service *s = NULL;
+	uint32_t send;
+
+	*rc = -XEN_EINVAL;
+	if (!port || port >= SERVICE_MAX_PORTS)
+		return NULL;
+	pthread_mutex_lock(&services_lock);
+	s = port_owner[port];
+	if (s)
+		atomic_fetch_add(&s->refcnt, 1);
+	pthread_mutex_unlock(&services_lock);
+	if (!s)
+		return NULL;
+	pthread_mutex_lock(&s->lock);
+	if (s->dead || s->port[port].state != SVC_PORT_UNBOUND || s->port[port].domid != d->id)
+		goto fail;
+	if (xsm_service_evtchn_bind(s, d, chn, &send)) {
+		*rc = -XEN_EACCES;
+		goto fail;
+	}
+	s->port[port] = (struct service_port){ SVC_PORT_DOMAIN, d->id, local, d, send };
+	pthread_mutex_unlock(&s->lock);
+	set_pending(s, port); /* the service learns its client came */
+	*rc = 0;
+	return s;
+fail:
+	pthread_mutex_unlock(&s->lock);
+	service_put(s);
+	return NULL;
 }
 
 /* The domain behind a bound port, held; NULL (and *rc) otherwise. */
@@ -375,8 +472,9 @@ int service_evtchn_send(struct service *s, uint32_t local)
 	if (!d) {
 		if (local && local < SERVICE_MAX_PORTS && rc == -EINVAL) {
 			pthread_mutex_lock(&s->lock);
-			if (s->port[local].state == SVC_PORT_VIRQ)
-				rc = 0; /* Xen allows a send on a VIRQ port; it does nothing */
+			if (s->port[local].state == SVC_PORT_VIRQ ||
+			    s->port[local].state == SVC_PORT_UNBOUND)
+				rc = 0; /* as Xen: a send on these does nothing */
 			pthread_mutex_unlock(&s->lock);
 		}
 		return rc;
@@ -402,9 +500,8 @@ int service_evtchn_close(struct service *s, uint32_t local)
 		pthread_mutex_unlock(&s->lock);
 		return -EINVAL;
 	}
-	memset(&s->port[local], 0, sizeof(s->port[local]));
 	pthread_mutex_unlock(&s->lock);
-	atomic_fetch_and(&s->pending[local / 64], ~(1ull << (local % 64)));
+	release_port(s, local);
 	return 0;
 }
 
@@ -416,6 +513,7 @@ void service_close(struct service *s)
 	for (uint32_t p = 1; p < SERVICE_MAX_PORTS; p++)
 		if (s->port[p].state != SVC_PORT_FREE)
 			service_evtchn_close(s, p);
+	service_grant_close(s);
 	pthread_mutex_lock(&services_lock);
 	for (pp = &services; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {

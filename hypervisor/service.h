@@ -10,14 +10,21 @@
  * that thread sends the pending ports as one BH_CTL_EV_EVTCHN message. A
  * vCPU never blocks on a service.
  *
+ * Port numbers are dom0's: one space shared by every service, so that a
+ * guest can bind a service's unbound port as (remote_dom 0, port), as it
+ * would bind a port of Xen's dom0 (service_evtchn_alloc_unbound).
+ *
  * An arena is a memfd that a service registers. Bulkhead maps its pages
  * into domains; the service maps the same file. The xenstore arena gives
- * each new domain one page, its ring at HVM_PARAM_STORE_PFN.
+ * each new domain one page, its ring at HVM_PARAM_STORE_PFN. A grant arena
+ * holds pages the service grants to domains as dom0's grants
+ * (service_grant.c): a domain maps them with GNTTABOP_map_grant_ref(dom 0).
  *
  * Lifetimes: a service and an arena are reference-counted. A guest port
  * bound to a service holds the service; a domain's store page holds the
- * arena. Lock order: a domain's evtchn lock, then service->lock;
- * services_lock, then service->lock; arena->lock alone.
+ * arena; a dom0 grant holds its arena while it exists. Lock order: a
+ * domain's evtchn lock, then services_lock, then service->lock;
+ * arena->lock alone; dom0_grants_lock alone.
  */
 #ifndef BH_SERVICE_H
 #define BH_SERVICE_H
@@ -37,12 +44,14 @@
 #define BH_STORE_GPA 0xfeff0000ull
 
 struct domain;
+struct evtchn;
 
 enum service_port_state {
 	SVC_PORT_FREE = 0,
 	SVC_PORT_DOMAIN,   /* bound to (domid, port) */
 	SVC_PORT_CLOSED,   /* the guest end went away; the service must close it */
 	SVC_PORT_VIRQ,     /* VIRQ_DOM_EXC */
+	SVC_PORT_UNBOUND,  /* offered to domid, which binds it as (dom 0, port) */
 };
 
 struct service_port {
@@ -72,6 +81,7 @@ struct service {
 	bool dead;            /* the connection is gone */
 	struct service_port port[SERVICE_MAX_PORTS];
 	_Atomic uint64_t pending[SERVICE_MAX_PORTS / 64];
+	_Atomic uint64_t closed[SERVICE_MAX_PORTS / 64]; /* guest ends gone, not yet told */
 	struct arena *arena;  /* the one it registered, if any */
 	struct service *next; /* services_lock */
 };
@@ -90,8 +100,20 @@ int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port);
 int service_evtchn_bind_virq(struct service *s, uint32_t virq);
 int service_evtchn_send(struct service *s, uint32_t port);
 int service_evtchn_close(struct service *s, uint32_t port);
+/* BH_CTL_EVTCHN_ALLOC_UNBOUND: a port domid may bind; the port or -errno. */
+int service_evtchn_alloc_unbound(struct service *s, domid_t domid);
 /* Collect and clear pending ports, at most max; their count. */
 unsigned int service_take_pending(struct service *s, uint32_t *ports, unsigned int max);
+/* The same for ports whose guest end closed. */
+unsigned int service_take_closed(struct service *s, uint32_t *ports, unsigned int max);
+
+/*
+ * From evtchn.c, with d's table locked: d binds dom0's `port` into its
+ * free port `local`, whose entry is chn. The service (held, for chn->svc)
+ * or NULL with *rc a Xen errno.
+ */
+struct service *service_bind_from_guest(struct domain *d, uint32_t port, uint32_t local,
+					struct evtchn *chn, long *rc);
 
 /* From evtchn.c, with the guest's table locked: the guest notified / closed its end. */
 void service_port_notify(struct service *s, uint32_t port);
@@ -111,5 +133,39 @@ void service_dom_exc(void);
 int service_store_setup(struct domain *d, char *err, size_t errlen);
 /* Give the domain's store page back (domain teardown). */
 void service_store_release(struct domain *d);
+
+void arena_hold(struct arena *a);
+void arena_put(struct arena *a);
+
+/*
+ * dom0 grants (service_grant.c): at most DOM0_GRANT_MAX, refs from
+ * DOM0_GRANT_FIRST (Xen keeps the first 8 for the toolstack).
+ */
+#define DOM0_GRANT_MAX 4096
+#define DOM0_GRANT_FIRST 8
+
+/* BH_CTL_GRANT_ACCESS: the ref, or -errno. */
+int service_grant_access(struct service *s, domid_t domid, uint32_t page, bool readonly,
+			 char *err, size_t errlen);
+/* BH_CTL_GRANT_END: 0, -EBUSY while mapped, -EINVAL if not the caller's. */
+int service_grant_end(struct service *s, uint32_t ref);
+/*
+ * One segment of BH_CTL_GRANT_COPY: len bytes at offset of the page domid
+ * granted to dom0 as ref, into buf or (to_guest) out of it. GNTST_*.
+ */
+int16_t service_grant_copy(struct service *s, domid_t domid, uint32_t ref, uint16_t offset,
+			   uint16_t len, void *buf, bool to_guest);
+/* The service is gone: end its grants; mapped ones go at their last unmap. */
+void service_grant_close(struct service *s);
+
+/*
+ * A domain maps dom0's ref: checks the entry names it (and allows writing
+ * when !readonly), counts the mapping and holds the arena. The page's
+ * address in bulkhead and the granting service's label; a GNTST_* status.
+ */
+int16_t dom0_grant_map(uint32_t ref, domid_t mapper, bool readonly, void **host,
+		       struct arena **arena, uint32_t *sid);
+/* The mapping of ref (from dom0_grant_map) is gone. */
+void dom0_grant_unmap(uint32_t ref, struct arena *arena);
 
 #endif

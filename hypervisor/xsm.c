@@ -11,6 +11,8 @@
 
 #include <xen/version.h>
 
+#include <bulkhead/control.h>
+
 #include "domain.h"
 #include "evtchn.h"
 #include "hypercall.h"
@@ -350,6 +352,19 @@ int xsm_grant_copy(struct vcpu *v, struct domain *other)
 	return domain_has_perm(v->d, other, SECCLASS_GRANT, GRANT__COPY);
 }
 
+int xsm_grant_mapref_service(struct vcpu *v, uint32_t service_sid, bool writable)
+{
+	HOOK();
+	return check(v->d, service_sid, SECCLASS_GRANT,
+		     GRANT__MAP_READ | (writable ? GRANT__MAP_WRITE : 0));
+}
+
+int xsm_grant_unmapref_service(struct vcpu *v, uint32_t service_sid)
+{
+	HOOK();
+	return check(v->d, service_sid, SECCLASS_GRANT, GRANT__UNMAP);
+}
+
 /* ---- the control plane and host services -------------------------------------- */
 
 static int subject_check(const struct flask_subject *s, uint32_t tsid, enum flask_class c,
@@ -396,12 +411,43 @@ int xsm_physinfo(const struct flask_subject *s)
 	return subject_check(s, SECINITSID_XEN, SECCLASS_XEN, XEN__PHYSINFO);
 }
 
-int xsm_arena_register(const struct service *s)
+int xsm_arena_register(const struct service *s, uint32_t role)
 {
 	struct flask_subject subj = { .sid = s->sid };
 
 	HOOK();
+	if (role == BH_ARENA_GRANT)
+		return subject_check(&subj, s->sid, SECCLASS_GRANT, GRANT__SETUP);
 	return subject_check(&subj, SECINITSID_XEN, SECCLASS_DOMAIN2, DOMAIN2__RESOURCE_MAP);
+}
+
+int xsm_service_evtchn_unbound(const struct service *s, const struct domain *d, uint32_t *sid)
+{
+	struct flask_subject subj = { .sid = s->sid };
+
+	HOOK();
+	*sid = 0;
+	if (!flask_enabled())
+		return 0;
+	if (ss_transition_sid(s->sid, d->sid, SECCLASS_EVENT, sid))
+		return -EPERM;
+	return subject_check(&subj, *sid, SECCLASS_EVENT, EVENT__CREATE);
+}
+
+int xsm_service_grant_access(const struct service *s, const struct domain *d)
+{
+	(void)s;
+	(void)d;
+	HOOK();
+	return 0;
+}
+
+int xsm_service_grant_copy(const struct service *s, const struct domain *d)
+{
+	struct flask_subject subj = { .sid = s->sid };
+
+	HOOK();
+	return subject_check(&subj, d->sid, SECCLASS_GRANT, GRANT__COPY);
 }
 
 int xsm_store_page(const struct arena *a, const struct domain *d)

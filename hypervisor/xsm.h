@@ -73,6 +73,9 @@ int xsm_grant_mapref(struct vcpu *v, struct domain *granter, bool writable);
 /* The mapping's reference keeps a dead granter's struct (and label). */
 int xsm_grant_unmapref(struct vcpu *v, struct domain *granter);
 int xsm_grant_copy(struct vcpu *v, struct domain *other);
+/* The same for a page a host service granted as dom0: against its label. */
+int xsm_grant_mapref_service(struct vcpu *v, uint32_t service_sid, bool writable);
+int xsm_grant_unmapref_service(struct vcpu *v, uint32_t service_sid);
 /* xsm_op: each FLASK operation checks itself in flask.c; this only counts. */
 int xsm_flask_op(struct vcpu *v);
 
@@ -93,16 +96,24 @@ int xsm_physinfo(const struct flask_subject *s);
  * Host services (service.h). Registering the xenstore arena and placing a
  * domain's ring in it are domain2:resource_map, against xen_t and against
  * the domain: Xen's xenstored maps the ring as a domain resource.
+ * Registering a grant arena is grant:setup on the service itself: it sets
+ * up the pages it will grant, as a domain sets up its grant table.
  */
 struct service;
 struct arena;
-int xsm_arena_register(const struct service *s);
+int xsm_arena_register(const struct service *s, uint32_t role);
 int xsm_store_page(const struct arena *a, const struct domain *d);
 /* Binding a guest's dom0 port: both ends labelled and checked, as interdomain. */
 int xsm_service_evtchn_bind(const struct service *s, const struct domain *d, struct evtchn *chn,
 			    uint32_t *service_end);
 /* The service sends on its end (labelled service_end at bind), as a domain on its own. */
 int xsm_service_evtchn_send(const struct service *s, uint32_t service_end);
+/* Offering a port to d: the service creates its end, labelled as for a bind. */
+int xsm_service_evtchn_unbound(const struct service *s, const struct domain *d, uint32_t *sid);
+/* Granting a page to d: unchecked, as writing a grant entry in Xen; counted. */
+int xsm_service_grant_access(const struct service *s, const struct domain *d);
+/* A service copies to or from d's grant: grant:copy, as xsm_grant_copy. */
+int xsm_service_grant_copy(const struct service *s, const struct domain *d);
 /* VIRQ_DOM_EXC: unchecked, as Xen's bind_virq; counted. */
 int xsm_service_virq(const struct service *s);
 

@@ -72,12 +72,25 @@ enum bh_ctl_op {
 	BH_CTL_EVTCHN_BIND_VIRQ = 50, /* in: u32 virq (VIRQ_DOM_EXC); out: u32 local port */
 	BH_CTL_EVTCHN_SEND = 51,     /* in: u32 local port */
 	BH_CTL_EVTCHN_CLOSE = 52,    /* in: u32 local port */
+	/* A port that domid binds with EVTCHNOP_bind_interdomain(remote_dom 0, port). */
+	BH_CTL_EVTCHN_ALLOC_UNBOUND = 53, /* in: u32 domid; out: u32 local port */
+	/*
+	 * dom0 grants: pages of the service's BH_ARENA_GRANT arena that domid
+	 * maps with GNTTABOP_map_grant_ref(dom 0, ref). The refs are dom0's,
+	 * shared by every service, as Xen's dom0 has one grant table.
+	 */
+	BH_CTL_GRANT_ACCESS = 54,    /* in: bh_ctl_grant_access; out: u32 ref */
+	BH_CTL_GRANT_END = 55,       /* in: u32 ref; -EBUSY while a domain maps it */
+	/* GNTTABOP_copy for a service: a domain's pages that it granted to dom0. */
+	BH_CTL_GRANT_COPY = 56,      /* in/out: see bh_ctl_grant_copy */
 	BH_CTL_OP_MAX
 };
 
 /* Notifications: op = BH_CTL_NOTIFY | event, seq 0, no status word. */
 enum bh_ctl_event {
 	BH_CTL_EV_EVTCHN = 1, /* u32 local ports that fired, 1..1024 of them */
+	/* u32 local ports whose guest end closed (its domain died); close them. */
+	BH_CTL_EV_EVTCHN_CLOSED = 2,
 };
 
 /* Domain states, as `bh list` shows them. */
@@ -158,6 +171,34 @@ struct bh_ctl_physinfo {
 
 enum bh_arena_role {
 	BH_ARENA_XENSTORE = 1, /* one page per domain: its xenstore ring at STORE_PFN */
+	BH_ARENA_GRANT = 2,    /* pages the service grants to domains (BH_CTL_GRANT_ACCESS) */
+};
+
+struct bh_ctl_grant_access {
+	uint32_t domid;           /* the one domain that may map it */
+	uint32_t page;            /* in the connection's BH_ARENA_GRANT arena */
+	uint32_t readonly;
+};
+
+/*
+ * GRANT_COPY in: bh_ctl_grant_copy, count segments, then the bytes of each
+ * BH_GNTCOPY_TO_GUEST segment in order. Out: count int16 GNTST_* statuses
+ * (padded to 4 bytes), then the bytes of each segment read from a guest
+ * whose status is GNTST_okay, in order. Each segment stays inside its page;
+ * the grant must name dom0 (domid 0) and allow writing for TO_GUEST.
+ */
+#define BH_GNTCOPY_TO_GUEST 1u
+#define BH_GRANT_COPY_MAX_SEGS 64u
+#define BH_GRANT_COPY_MAX_BYTES (64u << 10)
+struct bh_ctl_grant_copy {
+	uint32_t count;
+};
+struct bh_ctl_grant_copy_seg {
+	uint32_t domid;
+	uint32_t ref;
+	uint16_t offset;
+	uint16_t len;
+	uint32_t flags;           /* BH_GNTCOPY_TO_GUEST, or 0 to read */
 };
 
 /* The memfd must be sealed against shrinking and growing, pages*4096 long. */

@@ -20,8 +20,12 @@ int gnttab_init(void)
 {
 	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = BK_GNTTAB_FRAMES };
 	xen_pfn_t frames[BK_GNTTAB_FRAMES];
+	static bool ready;
 	unsigned int i;
 	long rc;
+
+	if (ready)
+		return 0;
 
 	set_xen_guest_handle(st.frame_list, frames);
 	rc = HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1);
@@ -39,6 +43,7 @@ int gnttab_init(void)
 		if (rc)
 			return (int)rc;
 	}
+	ready = true;
 	return 0;
 }
 
@@ -111,4 +116,71 @@ uint64_t ram_end(void)
 		if (map[i].type == XEN_HVM_MEMMAP_TYPE_RAM && map[i].addr + map[i].size > end)
 			end = map[i].addr + map[i].size;
 	return end;
+}
+
+/* ---- allocators for libraries ------------------------------------------------ */
+
+static uint8_t ref_used[BK_GNTTAB_FRAMES * ENTRIES];
+static uint8_t area_used[BK_MAP_AREA_PAGES];
+static volatile int alloc_lock;
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&alloc_lock, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&alloc_lock, 0, __ATOMIC_RELEASE);
+}
+
+grant_ref_t gnttab_alloc_ref(void)
+{
+	grant_ref_t r;
+
+	lock();
+	for (r = BK_GNTTAB_REF_FIRST; r < ARRAY_SIZE(ref_used) && ref_used[r]; r++)
+		;
+	if (r < ARRAY_SIZE(ref_used))
+		ref_used[r] = 1;
+	unlock();
+	return r < ARRAY_SIZE(ref_used) ? r : 0;
+}
+
+void gnttab_free_ref(grant_ref_t ref)
+{
+	if (ref >= BK_GNTTAB_REF_FIRST && ref < ARRAY_SIZE(ref_used))
+		__atomic_store_n(&ref_used[ref], 0, __ATOMIC_RELEASE);
+}
+
+uint64_t map_area_alloc(unsigned int pages)
+{
+	unsigned int i, run = 0;
+	uint64_t gpa = 0;
+
+	if (!pages || pages > BK_MAP_AREA_PAGES)
+		return 0;
+	lock();
+	for (i = 0; i < BK_MAP_AREA_PAGES; i++) {
+		run = area_used[i] ? 0 : run + 1;
+		if (run == pages) {
+			memset(&area_used[i + 1 - pages], 1, pages);
+			gpa = ram_end() + BK_MAP_AREA_OFFSET + (uint64_t)(i + 1 - pages) * 4096;
+			break;
+		}
+	}
+	unlock();
+	return gpa;
+}
+
+void map_area_free(uint64_t gpa, unsigned int pages)
+{
+	uint64_t first = (gpa - ram_end() - BK_MAP_AREA_OFFSET) / 4096;
+
+	if (gpa < ram_end() + BK_MAP_AREA_OFFSET || first + pages > BK_MAP_AREA_PAGES)
+		return;
+	lock();
+	memset(&area_used[first], 0, pages);
+	unlock();
 }

@@ -141,6 +141,19 @@ int gnttab_unmap(uint64_t gpa, grant_handle_t handle);
 long gnttab_copy(struct gnttab_copy *ops, unsigned int n);
 /* The first guest-physical address above RAM: where mappings can go. */
 uint64_t ram_end(void);
+/*
+ * Allocators for libraries (vchan): grant refs from BK_GNTTAB_REF_FIRST up
+ * (the refs below are the app's to pick by hand), and runs of guest-physical
+ * pages for mappings, from BK_MAP_AREA_OFFSET above ram_end() (the space
+ * below is the app's). 0 when none is left.
+ */
+#define BK_GNTTAB_REF_FIRST 64
+#define BK_MAP_AREA_OFFSET (1ull << 20)
+#define BK_MAP_AREA_PAGES 4096
+grant_ref_t gnttab_alloc_ref(void);
+void gnttab_free_ref(grant_ref_t ref);
+uint64_t map_area_alloc(unsigned int pages);
+void map_area_free(uint64_t gpa, unsigned int pages);
 
 /* ---- memory */
 void *malloc(size_t n);

@@ -3,7 +3,7 @@
 #define BK_LAYOUT_H
 
 #define BK_MAX_CPUS 8
-#define BK_GNTTAB_FRAMES 1 /* 512 grant entries */
+#define BK_GNTTAB_FRAMES 2 /* 1024 grant entries */
 
 /* GDT selectors. User selectors carry RPL 3. */
 #define BK_KERNEL_CS 0x08
