@@ -8,6 +8,7 @@
 
 #include <bk/kernel.h>
 #include <bk/vchan.h>
+#include <bulkhead/vchan_stream.h>
 #include <bk/xenbus.h>
 
 #define PAGE 4096u
@@ -372,11 +373,11 @@ int vchan_wait(struct vchan *v)
 }
 
 /*
- * Wait in a blocking call until have() may have changed: spin on the ring
+ * Wait in a blocking call until have() may reach want: spin on the ring
  * first, then ask the peer for an event (bit), look again, and block.
  * 0 to look again, -1 on timeout or a closed channel.
  */
-static int wait_for(struct vchan *v, int64_t (*have)(struct vchan_core *), int64_t want,
+static int wait_for(struct vchan *v, int64_t (*have)(struct vchan_core *), uint32_t want,
 		    uint8_t bit)
 {
 	uint64_t spin_end = now_ns() + v->spin_ns;
@@ -404,18 +405,72 @@ static int wait_for(struct vchan *v, int64_t (*have)(struct vchan_core *), int64
 
 /* ---- data -------------------------------------------------------------------- */
 
-static void got(struct vchan *v, void *data, uint32_t n)
+static int64_t op_ready(void *p, uint32_t want)
 {
+	return vchan_core_ready_for(&((struct vchan *)p)->c, want);
+}
+
+static int64_t op_space(void *p, uint32_t want)
+{
+	return vchan_core_space_for(&((struct vchan *)p)->c, want);
+}
+
+static void op_get(void *p, void *data, uint32_t n)
+{
+	struct vchan *v = p;
+
 	vchan_core_get(&v->c, data, n);
 	if (vchan_core_take_request(&v->c, VCHAN_NOTIFY_READ))
 		notify(v);
 }
 
-static void put(struct vchan *v, const void *data, uint32_t n)
+static void op_put(void *p, const void *data, uint32_t n)
 {
+	struct vchan *v = p;
+
 	vchan_core_put(&v->c, data, n);
 	if (vchan_core_take_request(&v->c, VCHAN_NOTIFY_WRITE))
 		notify(v);
+}
+
+static int op_is_open(void *p) { return vchan_is_open(p); }
+
+static int op_wait_ready(void *p, uint32_t want)
+{
+	return wait_for(p, vchan_core_ready, want, VCHAN_NOTIFY_WRITE);
+}
+
+static int op_wait_space(void *p, uint32_t want)
+{
+	return wait_for(p, vchan_core_space, want, VCHAN_NOTIFY_READ);
+}
+
+static uint32_t op_read_size(void *p) { return ((struct vchan *)p)->c.rd.size; }
+static uint32_t op_write_size(void *p) { return ((struct vchan *)p)->c.wr.size; }
+
+static const struct vchan_stream_ops ops = {
+	op_ready, op_space, op_get, op_put, op_is_open, op_wait_ready, op_wait_space,
+	op_read_size, op_write_size,
+};
+
+int vchan_read(struct vchan *v, void *data, size_t size)
+{
+	return vchan_stream_read(&ops, v, v->blocking, data, size);
+}
+
+int vchan_recv(struct vchan *v, void *data, size_t size)
+{
+	return vchan_stream_recv(&ops, v, v->blocking, data, size);
+}
+
+int vchan_write(struct vchan *v, const void *data, size_t size)
+{
+	return vchan_stream_write(&ops, v, v->blocking, data, size);
+}
+
+int vchan_send(struct vchan *v, const void *data, size_t size)
+{
+	return vchan_stream_send(&ops, v, v->blocking, data, size);
 }
 
 int vchan_data_ready(struct vchan *v)
@@ -434,97 +489,6 @@ int vchan_buffer_space(struct vchan *v)
 	vchan_core_request(&v->c, VCHAN_NOTIFY_READ);
 	n = vchan_core_space(&v->c);
 	return n < 0 ? 0 : (int)n;
-}
-
-int vchan_read(struct vchan *v, void *data, size_t size)
-{
-	for (;;) {
-		int64_t n = vchan_core_ready(&v->c);
-
-		/* What the peer wrote before it closed is still ours to read. */
-		if (n < 0 || (n == 0 && vchan_is_open(v) == VCHAN_DISCONNECTED))
-			return -1;
-		if (n > 0) {
-			if ((size_t)n > size)
-				n = (int64_t)size;
-			got(v, data, (uint32_t)n);
-			return (int)n;
-		}
-		if (!size || !v->blocking)
-			return 0;
-		if (wait_for(v, vchan_core_ready, 1, VCHAN_NOTIFY_WRITE))
-			return -1;
-	}
-}
-
-int vchan_recv(struct vchan *v, void *data, size_t size)
-{
-	if (size > v->c.rd.size)
-		return -1;
-	for (;;) {
-		int64_t n = vchan_core_ready(&v->c);
-
-		if (n >= 0 && (size_t)n >= size && !v->c.broken) {
-			got(v, data, (uint32_t)size);
-			return (int)size;
-		}
-		if (n < 0 || vchan_is_open(v) == VCHAN_DISCONNECTED)
-			return -1;
-		if (!v->blocking)
-			return 0;
-		if (wait_for(v, vchan_core_ready, (int64_t)size, VCHAN_NOTIFY_WRITE))
-			return -1;
-	}
-}
-
-int vchan_write(struct vchan *v, const void *data, size_t size)
-{
-	size_t done = 0;
-
-	if (size > INT32_MAX)
-		return -1;
-	for (;;) {
-		int64_t n;
-
-		if (vchan_is_open(v) == VCHAN_DISCONNECTED)
-			return -1;
-		n = vchan_core_space(&v->c);
-		if (n < 0)
-			return -1;
-		if ((size_t)n > size - done)
-			n = (int64_t)(size - done);
-		if (n > 0) {
-			put(v, (const uint8_t *)data + done, (uint32_t)n);
-			done += (size_t)n;
-		}
-		if (done == size || !v->blocking)
-			return (int)done;
-		if (wait_for(v, vchan_core_space, 1, VCHAN_NOTIFY_READ))
-			return -1;
-	}
-}
-
-int vchan_send(struct vchan *v, const void *data, size_t size)
-{
-	if (size > v->c.wr.size)
-		return -1;
-	for (;;) {
-		int64_t n;
-
-		if (vchan_is_open(v) == VCHAN_DISCONNECTED)
-			return -1;
-		n = vchan_core_space(&v->c);
-		if (n < 0)
-			return -1;
-		if ((size_t)n >= size) {
-			put(v, data, (uint32_t)size);
-			return (int)size;
-		}
-		if (!v->blocking)
-			return 0;
-		if (wait_for(v, vchan_core_space, (int64_t)size, VCHAN_NOTIFY_READ))
-			return -1;
-	}
 }
 
 /* ---- the rest ---------------------------------------------------------------- */

@@ -15,6 +15,8 @@
  *   packet=1                             vchan_send/vchan_recv instead of streams
  *   block=0                              non-blocking calls with vchan_wait
  *   timeout=S                            give up waiting after S seconds (default 30)
+ *   hash=0                               no data or hash: the benchmark's raw stream
+ *   spin=NS                              spin this long before blocking (vchan_set_spin)
  *
  * Output: "vchan: connected read=R write=W", then
  *   "vchan: sent N bytes hash H" / "vchan: received N bytes hash H"
@@ -112,20 +114,22 @@ static int mode_send(struct vchan *v)
 		if (n > o.bytes - sent)
 			n = o.bytes - sent;
 		/* Fill only what the seed says, so both ends agree on the stream. */
-		for (i = 0; i < n; i += 8) {
+		for (i = 0; o.hash && i < n; i += 8) {
 			uint64_t w = xorshift(&data);
 
 			memcpy(buf + i, &w, n - i < 8 ? n - i : 8);
 		}
-		hash = fnv1a(hash, buf, n);
+		if (o.hash)
+			hash = fnv1a(hash, buf, n);
 		if (do_write(v, buf, n) != (int)n) {
 			printk("vchan: closed after %llu bytes\n", (unsigned long long)sent);
 			return fail("write");
 		}
 		sent += n;
 	}
-	printk("vchan: sent %llu bytes hash %016llx\n", (unsigned long long)sent,
-	       (unsigned long long)hash);
+	printk("vchan: sent %llu bytes hash %016llx (events %llu, notifies %llu)\n",
+	       (unsigned long long)sent, (unsigned long long)hash,
+	       (unsigned long long)vchan_events(v), (unsigned long long)vchan_notifies(v));
 	return 0;
 }
 
@@ -147,14 +151,16 @@ static int mode_recv(struct vchan *v)
 		if (!t0)
 			t0 = now_ns();
 		t1 = now_ns();
-		hash = fnv1a(hash, buf, (size_t)n);
+		if (o.hash)
+			hash = fnv1a(hash, buf, (size_t)n);
 		got += (uint64_t)n;
 	}
 	printk("vchan: received %llu bytes hash %016llx\n", (unsigned long long)got,
 	       (unsigned long long)hash);
 	if (got > 1)
-		printk("vchan: throughput %llu bytes in %llu ns\n", (unsigned long long)got,
-		       (unsigned long long)(t1 - t0));
+		printk("vchan: throughput %llu bytes in %llu ns (events %llu, notifies %llu)\n",
+		       (unsigned long long)got, (unsigned long long)(t1 - t0),
+		       (unsigned long long)vchan_events(v), (unsigned long long)vchan_notifies(v));
 	if (o.bytes && got != o.bytes) {
 		printk("vchan: closed after %llu bytes\n", (unsigned long long)got);
 		return fail("short");
@@ -224,6 +230,8 @@ static void parse(const char *cmdline)
 	o.packet = cmdline_get_u64(cmdline, "packet", 0);
 	o.block = cmdline_get_u64(cmdline, "block", 1);
 	o.n = cmdline_get_u64(cmdline, "n", 1000);
+	o.hash = cmdline_get_u64(cmdline, "hash", 1);
+	o.spin = cmdline_get_u64(cmdline, "spin", ~0ull);
 	o.timeout = cmdline_get_u64(cmdline, "timeout", 30) * SEC;
 }
 
@@ -250,7 +258,8 @@ struct vchan *connect(void)
 			}
 	} else {
 		while (!(v = vchan_client_init(o.peer, o.path, &err))) {
-			if (err != -XEN_ENOENT || now_ns() > deadline) {
+			/* Not there yet, or there but not yet ours to read (perms come after the write). */
+			if ((err != -XEN_ENOENT && err != -XEN_EACCES) || now_ns() > deadline) {
 				printk("vchan: client_init: %s\n", xenbus_strerror(err));
 				return NULL;
 			}
@@ -259,6 +268,8 @@ struct vchan *connect(void)
 		vchan_set_timeout(v, o.timeout);
 	}
 	vchan_set_blocking(v, o.block);
+	if (o.spin != ~0ull)
+		vchan_set_spin(v, o.spin);
 	printk("vchan: connected read=%u write=%u\n", vchan_read_size(v), vchan_write_size(v));
 	return v;
 }

@@ -10,10 +10,10 @@
 #include <bk/xenbus.h>
 
 struct opts {
-	bool server, packet, block;
+	bool server, packet, block, hash;
 	domid_t peer;
 	char path[96], mode[16], attack[24];
-	uint64_t bytes, seed, wsize, maxw, ring, n, timeout;
+	uint64_t bytes, seed, wsize, maxw, ring, n, timeout, spin;
 };
 extern struct opts o;
 
