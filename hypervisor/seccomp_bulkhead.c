@@ -65,6 +65,7 @@ static const struct seccomp_entry calls[] = {
 	{ "clock_gettime", SC_ANY, "time (when the vDSO cannot answer)" },
 	{ "clock_nanosleep", SC_ANY, "short waits" },
 	{ "nanosleep", SC_ANY, "short waits" },
+	{ "restart_syscall", SC_ANY, "a wait above, interrupted by a signal, resumes" },
 	/* signals: vCPU kicks and the SIGSYS report */
 	{ "rt_sigprocmask", SC_ANY, "vCPU kicks, thread creation" },
 	{ "rt_sigaction", SC_ANY, "the SIGSYS report" },

@@ -114,3 +114,32 @@ replayed() {
 		inp && inb && $1 ~ /:$/ && $1 !~ /^[0-9]/ { inb = 0 }
 		inp && inb && $1 == n { sub(/^0x/, "", $3); print tolower($3) }'
 }
+
+# services_start [ARGS...]: bulkhead in the background as a daemon with a
+# xenstore_t socket ($WORK/svc.sock) and a vchan_t one ($WORK/vchan.sock),
+# and bh-xenstored serving XENSTORED_PATH; both stop when the test ends.
+services_start() {
+	XSD="$(dirname "$BH")/bh-xenstored"
+	XS="$(dirname "$BH")/bh-xs"
+	VC="$(dirname "$BH")/bh-vchan"
+	export XENSTORED_PATH="$WORK/xenstored.sock"
+	xsd_pid=
+	trap '[ -n "$bhpid" ] && kill -KILL "$bhpid" 2>/dev/null; [ -n "$xsd_pid" ] && kill -KILL "$xsd_pid" 2>/dev/null' EXIT
+	boot_bg --service "$WORK/svc.sock=system_u:system_r:xenstore_t" \
+		--service "$WORK/vchan.sock=system_u:system_r:vchan_t" "$@"
+	wait_for "$WORK/out" "control: listening" 10
+	"$XSD" --socket "$XENSTORED_PATH" --control "$WORK/svc.sock" >"$WORK/xsd.out" 2>&1 &
+	xsd_pid=$!
+	wait_for "$WORK/xsd.out" "ready on" 10
+	wait_for "$WORK/out" "xenstore arena of" 10
+}
+
+# create [-p] NAME APP CMDLINE [key=value...]: bh create; prints the domain id.
+create() {
+	local p= name app cmd out
+	[ "$1" = -p ] && { p=-p; shift; }
+	name=$1 app=$2 cmd=$3; shift 3
+	out=$(bhctl create $p "$(cfg "$name" "$app" memory=8 "cmdline=\"$cmd\"" "$@")" 2>&1) ||
+		fail "create $name: $out"
+	sed -n 's/^Started domain .* (id=\([0-9]*\))$/\1/p' <<<"$out"
+}

@@ -5,28 +5,8 @@
 # rings that must harm nobody else.
 . "$(dirname "$0")/lib.sh"
 
-XSD="$(dirname "$BH")/bh-xenstored"
-XS="$(dirname "$BH")/bh-xs"
-export XENSTORED_PATH="$WORK/xenstored.sock"
-xsd_pid=
-trap '[ -n "$bhpid" ] && kill -KILL "$bhpid" 2>/dev/null; [ -n "$xsd_pid" ] && kill -KILL "$xsd_pid" 2>/dev/null' EXIT
+services_start
 
-boot_bg --service "$WORK/svc.sock=system_u:system_r:xenstore_t"
-wait_for "$WORK/out" "control: listening" 10
-"$XSD" --socket "$XENSTORED_PATH" --control "$WORK/svc.sock" >"$WORK/xsd.out" 2>&1 &
-xsd_pid=$!
-wait_for "$WORK/xsd.out" "ready on" 10
-wait_for "$WORK/out" "xenstore arena of" 10
-
-# create [-p] NAME APP CMDLINE [key=value...]: bh create; prints the domain id.
-create() {
-	local p= name app cmd out
-	[ "$1" = -p ] && { p=-p; shift; }
-	name=$1 app=$2 cmd=$3; shift 3
-	out=$(bhctl create $p "$(cfg "$name" "$app" memory=8 "cmdline=\"$cmd\"" "$@")" 2>&1) ||
-		fail "create $name: $out"
-	sed -n 's/^Started domain .* (id=\([0-9]*\))$/\1/p' <<<"$out"
-}
 done_ok() { # done_ok NAME ROLE: the role finished with nothing failed
 	wait_for "$(log_of "$1")" "xsclient: $2 done" 30
 	expect_log "$1" "xsclient: $2 done: [0-9]* passed, 0 failed"
