@@ -80,6 +80,8 @@ const char *xenbus_strerror(int err)
 		{ XEN_ENODEV, "ENODEV" },
 		{ XEN_ETIMEDOUT, "ETIMEDOUT" },
 		{ XEN_ERANGE, "ERANGE" },
+		{ XEN_EBADMSG, "EBADMSG" },
+		{ XEN_ECONNREFUSED, "ECONNREFUSED" },
 	};
 	unsigned int i;
 

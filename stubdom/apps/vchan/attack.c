@@ -120,8 +120,8 @@ static int offers(void)
 	evtchn_port_t port;
 	int k;
 
-	if (evtchn_alloc_unbound(o.peer, &port))
-		return fail("alloc_unbound");
+	if (gnttab_init() || evtchn_alloc_unbound(o.peer, &port))
+		return fail("grant table or alloc_unbound");
 	for (k = 0; k < 5; k++) {
 		struct vchan_interface *sh = (struct vchan_interface *)pages[k];
 		grant_ref_t ref = gnttab_alloc_ref();
