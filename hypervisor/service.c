@@ -349,6 +349,18 @@ int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port)
 
 	if (!d)
 		return -ESRCH;
+	/* A domain's xenstore port is for the xenstored that holds its ring, no other service. */
+	if (d->store_arena && remote_port == d->hvm_param[HVM_PARAM_STORE_EVTCHN]) {
+		bool ours;
+
+		pthread_mutex_lock(&s->lock);
+		ours = s->arena == d->store_arena;
+		pthread_mutex_unlock(&s->lock);
+		if (!ours) {
+			domain_put(d);
+			return -EACCES;
+		}
+	}
 	local = reserve_port(s, SVC_PORT_CLOSED);
 	if (!local) {
 		domain_put(d);

@@ -651,19 +651,25 @@ static void cli_put(void *p, const void *buf, uint32_t n)
 }
 
 /* Ask the server for an event: srv_notify |= bit, by copy (a lost race only adds an event). */
-static int cli_wait_for(struct vchan_host *v, int64_t (*have)(void *, uint32_t), uint32_t want,
-			uint8_t bit)
+static int cli_request(struct vchan_host *v, uint8_t bit)
 {
 	struct bh_ctl_grant_copy_seg s = seg_shared(v, offsetof(struct vchan_interface, srv_notify),
 						    1, true);
 	struct vchan_interface h;
-	int64_t n;
 	uint8_t b;
 
-	if (fetch_header(v, &h))
+	if (v->broken || fetch_header(v, &h))
 		return -1;
 	b = h.srv_notify | bit;
-	if (gcopy(v, &s, 1, &b, 1, NULL, 0))
+	return gcopy(v, &s, 1, &b, 1, NULL, 0);
+}
+
+static int cli_wait_for(struct vchan_host *v, int64_t (*have)(void *, uint32_t), uint32_t want,
+			uint8_t bit)
+{
+	int64_t n;
+
+	if (cli_request(v, bit))
 		return -1;
 	n = have(v, want);
 	if (n < 0 || n >= want)
@@ -825,6 +831,8 @@ int vchan_host_data_ready(struct vchan_host *v)
 
 	if (v->server)
 		vchan_core_request(&v->c, VCHAN_NOTIFY_WRITE);
+	else
+		cli_request(v, VCHAN_NOTIFY_WRITE);
 	n = v->ops->ready(v, 0);
 	return n < 0 ? 0 : (int)n;
 }
@@ -835,6 +843,8 @@ int vchan_host_buffer_space(struct vchan_host *v)
 
 	if (v->server)
 		vchan_core_request(&v->c, VCHAN_NOTIFY_READ);
+	else
+		cli_request(v, VCHAN_NOTIFY_READ);
 	n = v->ops->space(v, 0);
 	return n < 0 ? 0 : (int)n;
 }

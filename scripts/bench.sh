@@ -180,4 +180,59 @@ record xenstore_read_from_guest "$rd" ns "$xbare"
 kill -TERM $pid $pid2 $xsd 2>/dev/null
 wait $pid $pid2 $xsd 2>/dev/null || true
 pid=
+
+# 8. vchan streaming, 1 MiB rings, writes of 64 B, 4 KiB and 64 KiB:
+#    domain to domain, and domain to bh-vchan in dom0 (its arena), against
+#    single-thread memcpy of the same chunks through 64 MiB (the memory
+#    bandwidth; the in-cache copy is printed too). Then 64-byte round trips
+#    against an echo, domain to domain and domain to dom0, over the bare exit.
+"$BH" --policy "$POLICY" --tpm=none --socket "$W/ctl3.sock" --log-dir "$W/log3" \
+	--service "$W/svc3.sock=system_u:system_r:xenstore_t" \
+	--service "$W/vc3.sock=system_u:system_r:vchan_t" 2>/dev/null &
+pid=$!
+for _ in $(seq 1 50); do [ -S "$W/svc3.sock" ] && break; sleep 0.1; done
+"$TOP/$B/bin/bh-xenstored" --socket "$W/xs3.sock" --control "$W/svc3.sock" 2>/dev/null &
+xsd=$!
+for _ in $(seq 1 50); do [ -S "$W/xs3.sock" ] && break; sleep 0.1; done
+sleep 0.2
+export XENSTORED_PATH="$W/xs3.sock"
+bh3() { "$TOP/$B/bin/bh" -s "$W/ctl3.sock" "$@"; }
+bh3 setbool appvm_comms 1 >/dev/null
+vid=0
+vcreate() { # name cmdline: create a vchan domain; its id goes to $vid
+	printf 'name = "%s"\nkernel = "%s/vchan.elf"\nmemory = 16\ncmdline = "%s"\n' "$1" "$G" "$2" >"$W/$1.cfg"
+	vid=$(bh3 create "$W/$1.cfg" 2>&1 | sed -n 's/.*(id=\([0-9]*\)).*/\1/p')
+}
+vdone() { for _ in $(seq 1 600); do grep -q 'vchan: PASS\|vchan: FAIL' "$1" 2>/dev/null && return; sleep 0.1; done; }
+mbps() { sed -n 's/^vchan: throughput \([0-9]*\) bytes in \([0-9]*\) ns.*/\1 \2/p' "$1" |
+	awk '{ printf "%.1f", $1 / $2 * 1000 }'; }
+RING=1048576
+n=0
+for ws in 64 4096 65536; do
+	bytes=$((ws == 64 ? 100000000 : 400000000))
+	mem=$("$TOP/$B/bin/memcpy_bench" $ws 67108864 400000000 | awk '{ print $2 }')
+	cache=$("$TOP/$B/bin/memcpy_bench" $ws $RING 400000000 | awk '{ print $2 }')
+	n=$((n + 1))
+	vcreate "d2d-s$n" "role=server peer=$((vid + 2)) path=data/b$n mode=recv bytes=$bytes ring=$RING hash=0"
+	vcreate "d2d-c$n" "role=client peer=$vid path=data/b$n mode=send bytes=$bytes wsize=$ws hash=0"
+	vdone "$W/log3/guest-d2d-s$n.log"
+	d2d=$(mbps "$W/log3/guest-d2d-s$n.log")
+	record "vchan_dom_to_dom_${ws}B" "$d2d" MB/s "$mem"
+	record "vchan_dom_to_dom_${ws}B_vs_cache" "$d2d" MB/s "$cache"
+	vcreate "d20-$n" "role=client peer=0 path=/local/domain/0/data/d0-$n mode=send bytes=$bytes wsize=$ws hash=0"
+	"$TOP/$B/bin/bh-vchan" -c "$W/vc3.sock" server "$vid" "data/d0-$n" recv --bytes $bytes \
+		--ring $RING --no-hash >"$W/d0-$n.out" 2>/dev/null || true
+	record "vchan_dom_to_dom0_${ws}B" "$(mbps "$W/d0-$n.out")" MB/s "$mem"
+done
+vcreate rtt-s "role=server peer=$((vid + 2)) path=data/rtt mode=echo ring=4096"
+vcreate rtt-c "role=client peer=$vid path=data/rtt mode=rtt n=2000"
+vdone "$W/log3/guest-rtt-c.log"
+record vchan_rtt_64B_dom_to_dom "$(sed -n 's/^vchan: rtt median \([0-9]*\) ns.*/\1/p' "$W/log3/guest-rtt-c.log")" ns "$bare"
+vcreate rtt0 "role=client peer=0 path=/local/domain/0/data/rtt0 mode=rtt n=2000"
+"$TOP/$B/bin/bh-vchan" -c "$W/vc3.sock" server "$vid" data/rtt0 echo --ring 4096 >/dev/null 2>&1 || true
+vdone "$W/log3/guest-rtt0.log"
+record vchan_rtt_64B_dom_to_dom0 "$(sed -n 's/^vchan: rtt median \([0-9]*\) ns.*/\1/p' "$W/log3/guest-rtt0.log")" ns "$bare"
+kill -TERM $pid $xsd 2>/dev/null
+wait $pid $xsd 2>/dev/null || true
+pid=
 echo "(results in $OUT/results.jsonl)"

@@ -115,23 +115,37 @@ static inline unsigned int vchan_order_for(size_t min)
 }
 
 /*
- * A server's choice, as libxenvchan makes it: the smallest rings that hold
- * the minimums, using the free slots in the shared page before granting
- * pages. 0, or -1 when no layout holds them.
+ * A server's choice: the smallest rings that hold the minimums, using the
+ * free slots in the shared page before granting pages, as libxenvchan
+ * does; when the grant list would not fit before an in-page ring, that
+ * ring grows. Of the layouts that hold both, the one with the fewest
+ * granted pages, then the smallest rings. 0, or -1 when none holds them.
  */
 static inline int vchan_choose_orders(size_t left_min, size_t right_min, unsigned int *left,
 				      unsigned int *right)
 {
-	unsigned int l = vchan_order_for(left_min), r = vchan_order_for(right_min);
+	unsigned int l0 = vchan_order_for(left_min), r0 = vchan_order_for(right_min);
+	unsigned int best_l = 0, best_r = 0, l, r;
+	uint64_t best = UINT64_MAX;
 
-	if (!l || !r)
+	if (!l0 || !r0)
 		return -1;
-	if (l == r && l < VCHAN_PAGE_SHIFT)
-		r = l == VCHAN_SMALL_ORDER ? VCHAN_LARGE_ORDER : VCHAN_PAGE_SHIFT;
-	if (!vchan_layout_check(l, r))
+	for (l = l0; l <= VCHAN_MAX_ORDER; l++) {
+		for (r = r0; r <= VCHAN_MAX_ORDER; r++) {
+			uint64_t cost = ((uint64_t)(vchan_order_pages(l) + vchan_order_pages(r)) << 32) +
+					(1ull << l) + (1ull << r);
+
+			if (vchan_layout_check(l, r) && cost < best) {
+				best = cost;
+				best_l = l;
+				best_r = r;
+			}
+		}
+	}
+	if (best == UINT64_MAX)
 		return -1;
-	*left = l;
-	*right = r;
+	*left = best_l;
+	*right = best_r;
 	return 0;
 }
 

@@ -252,7 +252,7 @@ static void client_release(struct vchan *v)
 
 struct vchan *vchan_client_init(domid_t peer, const char *xs_path, int *err)
 {
-	static uint32_t grants[MAX_RING_PAGES];
+	uint32_t grants[MAX_RING_PAGES];
 	struct vchan_interface *sh;
 	unsigned int l, r, lp, rp, i;
 	uint32_t ref, port;
@@ -363,13 +363,23 @@ int vchan_is_open(struct vchan *v)
 	return state;
 }
 
-int vchan_wait(struct vchan *v)
+static int wait_once(struct vchan *v)
 {
 	uint64_t deadline = v->timeout_ns ? now_ns() + v->timeout_ns : 0;
 	bool moved = wait_event(&v->events, v->seen, deadline);
 
 	v->seen = v->events;
 	return moved ? 0 : -1;
+}
+
+/* A caller's own wait: the next vchan_is_open also asks whether the peer is alive. */
+int vchan_wait(struct vchan *v)
+{
+	int rc = wait_once(v);
+
+	if (!rc)
+		v->check_port = true;
+	return rc;
 }
 
 /*
@@ -395,7 +405,7 @@ static int wait_for(struct vchan *v, int64_t (*have)(struct vchan_core *), uint3
 		return 0;
 	if (vchan_is_open(v) == VCHAN_DISCONNECTED)
 		return -1;
-	if (vchan_wait(v))
+	if (wait_once(v))
 		return -1;
 	n = have(&v->c);
 	if (n >= 0 && n < want)

@@ -37,6 +37,9 @@ FUZZ_SRCS_xs_wire := $(filter-out tools/bh-xenstored/main.c,$(wildcard tools/bh-
 	$(LIB_SRCS)
 FUZZ_LIBS_xs_wire := $(TPM_LIBS)
 
+FUZZ_SRCS_vchan :=
+FUZZ_LIBS_vchan :=
+
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst %,$(FUZZ_B)/fuzz_%,$(FUZZ_NAMES))
 

@@ -33,6 +33,7 @@
 #include "flask.h"
 #include "domain.h"
 #include "grant_table.h"
+#include "service.h"
 #include "hypercall.h"
 #include "log.h"
 #include "vcpu.h"
@@ -1042,7 +1043,7 @@ static void test_map_bad_addresses(void **state)
 static void test_map_bad_grants(void **state)
 {
 	static const grant_ref_t bad_refs[] = { EPF, 2 * EPF, 0x80000000u, UINT32_MAX };
-	static const domid_t others[] = { 0, OTHER_DOM, DOM_ID + 1, DOMID_IO, DOMID_INVALID, 0xffff };
+	static const domid_t others[] = { OTHER_DOM, DOM_ID + 1, DOMID_IO, DOMID_INVALID, 0xffff };
 	unsigned int i;
 
 	(void)state;
@@ -1074,6 +1075,10 @@ static void test_map_bad_grants(void **state)
 	/* A granter that does not exist. */
 	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)
 		assert_int_equal(map1(RAM_SIZE, GNTMAP_host_map, 1, others[i]), GNTST_bad_domain);
+	/* dom0's grants are the services' (service_grant.c): none names this domain. */
+	assert_int_equal(map1(RAM_SIZE, GNTMAP_host_map, 1, 0), GNTST_permission_denied);
+	assert_int_equal(map1(RAM_SIZE, GNTMAP_host_map, DOM0_GRANT_FIRST, 0), GNTST_permission_denied);
+	assert_int_equal(map1(RAM_SIZE, GNTMAP_host_map, DOM0_GRANT_MAX, 0), GNTST_bad_gntref);
 	/* No memslot left for a mapping. */
 	d->nr_memslots = 1;
 	assert_int_equal(map1(RAM_SIZE, GNTMAP_host_map, 1, DOMID_SELF), GNTST_no_space);
@@ -1682,6 +1687,8 @@ static unsigned int model(unsigned int cmd, const void *op, uint64_t *src_pfn, u
 
 		if (!(m->flags & GNTMAP_host_map) || (m->flags & (GNTMAP_device_map | GNTMAP_contains_pte)))
 			errs |= ST(GNTST_general_error);
+		if (m->dom == 0) /* dom0's grants: the fixture has none */
+			return errs ? errs : ST(GNTST_permission_denied) | ST(GNTST_bad_gntref);
 		if (!is_self(m->dom))
 			return errs | ST(GNTST_bad_domain);
 		if ((m->host_addr & (PAGE - 1)) || m->host_addr < RAM_SIZE || m->host_addr >= MMIO_HOLE)
