@@ -3,9 +3,10 @@
 # offender and serves the next client.
 . "$(dirname "$0")/lib.sh"
 idle=$(cfg idle idle memory=4)
-boot_bg --domain "$idle" --service "$WORK/svc.sock=system_u:system_r:xenstore_t"
+boot_bg --domain "$idle" --service "$WORK/svc.sock=system_u:system_r:xenstore_t" \
+	--service "$WORK/vc.sock=system_u:system_r:vchan_t"
 wait_for "$WORK/out" "listening on" 10
-python3 - "$WORK/ctl.sock" "$WORK/svc.sock" <<'PY' || fail "python client"
+python3 - "$WORK/ctl.sock" "$WORK/svc.sock" "$WORK/vc.sock" <<'PY' || fail "python client"
 import os, socket, struct, sys, random
 path = sys.argv[1]
 MAGIC, VER = 0x31434842, 1
@@ -112,6 +113,56 @@ status, msg = call(s, 48, struct.pack("<II", 1, 1), r)
 assert status == -22, status
 status, msg = call(s, 2, b"", w)  # an fd with an op that takes none: closed; xenstore_t may not getenforce
 assert status == -13, status
+s.close()
+# vchan's service ops (53-56) from a vchan_t socket: every malformed payload
+# is refused before anything moves; a copy from a page nobody granted to
+# dom0 fails in its own status. dom0_t may not register a grant arena.
+s = conn()
+def sealed(pages):
+    fd = os.memfd_create("g", os.MFD_ALLOW_SEALING); os.ftruncate(fd, 4096 * pages)
+    fcntl.fcntl(fd, 1033, 0x0002 | 0x0004)
+    return fd
+status, msg = call(s, 48, struct.pack("<II", 2, 4), sealed(4))
+assert status == -13, status
+s.close()
+s = conn(sys.argv[3])
+def seg(domid, ref, off, ln, flags=0):
+    return struct.pack("<IIHHI", domid, ref, off, ln, flags)
+for op, payload, want in (
+        (53, b"\x01\x00\x00", -22), (53, struct.pack("<I", 0xffff), -22),
+        (53, struct.pack("<I", 999), -3),
+        (54, struct.pack("<III", 1, 0, 0), -22),  # no grant arena yet
+        (55, struct.pack("<I", 8), -22),          # no grants yet
+        (56, struct.pack("<I", 0), -22), (56, struct.pack("<I", 65) + seg(1, 1, 0, 1) * 65, -22),
+        (56, struct.pack("<I", 2) + seg(1, 1, 0, 1), -22),
+        (56, struct.pack("<I", 1) + seg(1, 1, 4000, 200), -22),
+        (56, struct.pack("<I", 1) + seg(1, 1, 0, 8, 2), -22),
+        (56, struct.pack("<I", 1) + seg(1, 1, 0, 10, 1), -22),       # its bytes are missing
+        (56, struct.pack("<I", 1) + seg(1, 1, 0, 10, 1) + b"x" * 11, -22),
+        (56, struct.pack("<I", 17) + seg(1, 1, 0, 4096) * 17, -22),  # over 64 KiB
+        (48, struct.pack("<II", 3, 4), -22)):
+    status, msg = call(s, op, payload, sealed(4) if op == 48 else None)
+    assert status == want, (op, payload[:16], status, want)
+status, msg = call(s, 48, struct.pack("<II", 2, 4), sealed(4))
+assert status == 0, (status, msg)
+status, msg = call(s, 48, struct.pack("<II", 2, 4), sealed(4))
+assert status == -17, status  # one arena per connection
+for payload, want in ((struct.pack("<III", 1, 4, 0), -22), (struct.pack("<III", 999, 0, 0), -3),
+                      (struct.pack("<III", 1, 0, 2), -22), (struct.pack("<III", 0xffff, 0, 0), -22)):
+    status, msg = call(s, 54, payload)
+    assert status == want, (payload, status, want)
+status, msg = call(s, 54, struct.pack("<III", 1, 0, 0))
+assert status == 0 and struct.unpack("<I", msg)[0] >= 8, (status, msg)
+ref = struct.unpack("<I", msg)[0]
+for r, want in ((0, -22), (99999, -22), (ref, 0), (ref, -22)):
+    status, msg = call(s, 55, struct.pack("<I", r))
+    assert status == want, (r, status, want)
+# Copies that are well formed but name nothing granted: each segment fails alone.
+status, msg = call(s, 56, struct.pack("<I", 3) + seg(1, 5, 0, 16) + seg(999, 5, 0, 16) +
+                   seg(1, 100000, 0, 4, 1) + b"abcd")
+assert status == 0 and len(msg) == 8, (status, msg)
+st = struct.unpack("<hhhh", msg)
+assert st[0] < 0 and st[1] == -2 and st[2] < 0, st
 s.close()
 # Random garbage on many connections at once.
 rng = random.Random(99)
