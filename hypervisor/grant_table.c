@@ -251,14 +251,16 @@ static void map_dom0_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
 	uint32_t sid;
 	void *host;
 
-	op->status = dom0_grant_map(op->ref, m->id, ro, &host, &a, &sid);
+	op->status = dom0_grant_sid(op->ref, &sid);
 	if (op->status != GNTST_okay)
 		return;
 	if (xsm_grant_mapref_service(v, sid, !ro)) {
-		dom0_grant_unmap(op->ref, a);
 		op->status = GNTST_permission_denied;
 		return;
 	}
+	op->status = dom0_grant_map(op->ref, m->id, ro, sid, &host, &a);
+	if (op->status != GNTST_okay)
+		return;
 	pthread_mutex_lock(&mt->lock);
 	op->status = reserve_handle(m, op->host_addr, &h);
 	if (op->status == GNTST_okay && set_slot(m, h + 1, op->host_addr, host, ro))

@@ -159,12 +159,16 @@ int16_t service_grant_copy(struct service *s, domid_t domid, uint32_t ref, uint1
 void service_grant_close(struct service *s);
 
 /*
- * A domain maps dom0's ref: checks the entry names it (and allows writing
- * when !readonly), counts the mapping and holds the arena. The page's
- * address in bulkhead and the granting service's label; a GNTST_* status.
+ * A domain maps dom0's ref, in two steps so that the policy is asked
+ * before anything moves. dom0_grant_sid: the granting service's label, to
+ * check the mapping against, or 0 if ref is no grant. dom0_grant_map:
+ * checks the entry still has that label, names the mapper and allows
+ * writing when !readonly, then counts the mapping and holds the arena;
+ * the page's address in bulkhead. Both return GNTST_* statuses.
  */
-int16_t dom0_grant_map(uint32_t ref, domid_t mapper, bool readonly, void **host,
-		       struct arena **arena, uint32_t *sid);
+int16_t dom0_grant_sid(uint32_t ref, uint32_t *sid);
+int16_t dom0_grant_map(uint32_t ref, domid_t mapper, bool readonly, uint32_t sid, void **host,
+		       struct arena **arena);
 /* The mapping of ref (from dom0_grant_map) is gone. */
 void dom0_grant_unmap(uint32_t ref, struct arena *arena);
 

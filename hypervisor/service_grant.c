@@ -130,8 +130,19 @@ void service_grant_close(struct service *s)
 	}
 }
 
-int16_t dom0_grant_map(uint32_t ref, domid_t mapper, bool readonly, void **host,
-		       struct arena **arena, uint32_t *sid)
+int16_t dom0_grant_sid(uint32_t ref, uint32_t *sid)
+{
+	if (ref >= DOM0_GRANT_MAX)
+		return GNTST_bad_gntref;
+	pthread_mutex_lock(&dom0_grants_lock);
+	*sid = dom0_grants[ref].arena && dom0_grants[ref].owner ? dom0_grants[ref].sid : 0;
+	pthread_mutex_unlock(&dom0_grants_lock);
+	/* As grant_acquire for a domain's entry that lets nobody in. */
+	return *sid ? GNTST_okay : GNTST_permission_denied;
+}
+
+int16_t dom0_grant_map(uint32_t ref, domid_t mapper, bool readonly, uint32_t sid, void **host,
+		       struct arena **arena)
 {
 	struct dom0_grant *g;
 	int16_t st = GNTST_okay;
@@ -140,8 +151,10 @@ int16_t dom0_grant_map(uint32_t ref, domid_t mapper, bool readonly, void **host,
 		return GNTST_bad_gntref;
 	pthread_mutex_lock(&dom0_grants_lock);
 	g = &dom0_grants[ref];
-	if (!g->arena || !g->owner || g->domid != mapper || (g->readonly && !readonly))
-		st = GNTST_permission_denied; /* as grant_acquire for a domain's entry */
+	/* Ended and granted again (by another service) since the check: refused. */
+	if (!g->arena || !g->owner || g->sid != sid || g->domid != mapper ||
+	    (g->readonly && !readonly))
+		st = GNTST_permission_denied;
 	else if (g->maps == UINT32_MAX)
 		st = GNTST_no_space;
 	if (st == GNTST_okay) {
@@ -149,7 +162,6 @@ int16_t dom0_grant_map(uint32_t ref, domid_t mapper, bool readonly, void **host,
 		arena_hold(g->arena);
 		*arena = g->arena;
 		*host = g->arena->base + (size_t)g->page * PAGE;
-		*sid = g->sid;
 	}
 	pthread_mutex_unlock(&dom0_grants_lock);
 	return st;

@@ -317,6 +317,7 @@ static int srv_wait_for(struct vchan_host *v, int64_t (*have)(struct vchan_core 
 		n = have(&v->c);
 		if (n < 0 || n >= want || v->gone)
 			return 0;
+		__builtin_ia32_pause();
 	}
 	vchan_core_request(&v->c, bit);
 	n = have(&v->c);
@@ -718,7 +719,7 @@ static int read_node(struct vchan_host *v, const char *leaf, uint32_t *out)
 struct vchan_host *vchan_host_client_init(struct vchan_host_ctx *ctx, uint16_t peer,
 					  const char *xs_path, char *err, size_t errlen)
 {
-	static uint8_t page[PAGE];
+	uint8_t page[PAGE] __attribute__((aligned(8)));
 	struct bh_ctl_grant_copy_seg s;
 	struct vchan_interface *sh = (struct vchan_interface *)page;
 	struct bh_ctl_evtchn_bind b = { peer, 0 };
@@ -777,7 +778,7 @@ struct vchan_host *vchan_host_client_init(struct vchan_host_ctx *ctx, uint16_t p
 
 		for (uint32_t pos = 0; pos < size && !v->broken; pos += COPY_CHUNK) {
 			struct bh_ctl_grant_copy_seg r[BH_GRANT_COPY_MAX_SEGS];
-			static uint8_t probe[COPY_CHUNK];
+			uint8_t probe[COPY_CHUNK];
 			uint32_t len = size - pos < COPY_CHUNK ? size - pos : COPY_CHUNK;
 
 			gcopy(v, r, ring_segs(v, k, pos, len, false, r), NULL, 0, probe, len);

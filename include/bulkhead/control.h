@@ -89,7 +89,7 @@ enum bh_ctl_op {
 /* Notifications: op = BH_CTL_NOTIFY | event, seq 0, no status word. */
 enum bh_ctl_event {
 	BH_CTL_EV_EVTCHN = 1, /* u32 local ports that fired, 1..1024 of them */
-	/* u32 local ports whose guest end closed (its domain died); close them. */
+	/* u32 local ports whose guest end closed (the guest closed it, or died); close them. */
 	BH_CTL_EV_EVTCHN_CLOSED = 2,
 };
 
