@@ -43,7 +43,10 @@ DEPS_STAMP := build/.deps-ok
 LIB_SRCS := $(wildcard lib/*.c)
 HV_SRCS := $(filter-out hypervisor/main.c,$(wildcard hypervisor/*.c)) $(wildcard xsm-flask/*.c)
 # libsepol is linked statically: its security-server internals are not in the .so.
-SEPOL_A := $(shell $(CC) -print-file-name=libsepol.a)
+# Its path is found by the shell when a link recipe runs, after $(DEPS_STAMP) has
+# installed libsepol-dev: nothing evaluated while make reads this file may depend on
+# a package that `make deps` installs.
+SEPOL_A = $$($(CC) -print-file-name=libsepol.a)
 # Measured boot: tpm2-tss (ESYS, the TCTI loader, marshalling) and OpenSSL's digests.
 TPM_LIBS := -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc -lcrypto
 LIB_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS))

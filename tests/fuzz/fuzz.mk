@@ -31,7 +31,7 @@ FUZZ_SRCS_xlcfg := lib/xlcfg.c
 FUZZ_LIBS_xlcfg :=
 
 FUZZ_SRCS_control := $(HV_SRCS) $(LIB_SRCS)
-FUZZ_LIBS_control := $(SEPOL_A) -lseccomp $(TPM_LIBS)
+FUZZ_LIBS_control = $(SEPOL_A) -lseccomp $(TPM_LIBS)
 
 FUZZ_SRCS_xs_wire := $(filter-out tools/bh-xenstored/main.c,$(wildcard tools/bh-xenstored/*.c)) \
 	$(LIB_SRCS)
