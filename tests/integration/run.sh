@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every integration test (tests/integration/t_*.sh) against real KVM.
-# Usage: run.sh BUILD_DIR. Without /dev/kvm each test is skipped with the
+# Usage: run.sh BUILD_DIR [NAME...]: only the tests named (t_vchan, ...) when
+# names are given. Without /dev/kvm each test is skipped with the
 # reason, unless REQUIRE_KVM=1, which makes that a failure.
 set -u
 B=${1:-build}
@@ -15,7 +16,16 @@ if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	reason="/dev/kvm is missing or not accessible"
 fi
 
-for t in "$TOP"/tests/integration/t_*.sh; do
+tests=("$TOP"/tests/integration/t_*.sh)
+if [ $# -gt 1 ]; then
+	shift
+	tests=()
+	for n in "$@"; do
+		[ -f "$TOP/tests/integration/$n.sh" ] || { echo "run.sh: no test $n"; exit 2; }
+		tests+=("$TOP/tests/integration/$n.sh")
+	done
+fi
+for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	if [ $kvm_ok -eq 0 ]; then
 		if [ "${REQUIRE_KVM:-0}" = 1 ]; then
