@@ -716,8 +716,63 @@ static int read_node(struct vchan_host *v, const char *leaf, uint32_t *out)
 	return rc;
 }
 
+static int read_offer(struct vchan_host *v, uint32_t *port)
+{
+	int rc = read_node(v, "ring-ref", &v->shared_ref);
+
+	return rc ? rc : read_node(v, "event-channel", port);
+}
+
+/*
+ * The server's two nodes, waited for while either is missing. The server
+ * writes them one after the other, so a client started with its domain
+ * may see neither, or only ring-ref. Any other error is final.
+ */
+static int await_server(struct vchan_host *v, uint32_t *port, int timeout_ms, char *err,
+			size_t errlen)
+{
+	int rc = read_offer(v, port), wrc = 0;
+	uint64_t deadline;
+
+	if (rc != -ENOENT || timeout_ms == 0)
+		goto out;
+	deadline = timeout_ms < 0 ? 0 : now_ns() + (uint64_t)timeout_ms * 1000000;
+	rc = xs_watch(v->ctx->xs, v->path, "vchan");
+	if (rc) {
+		snprintf(err, errlen, "watching %s: %s", v->path, strerror(-rc));
+		return rc;
+	}
+	/* The watch fires once when set, then at each change below the path. */
+	while ((rc = read_offer(v, port)) == -ENOENT) {
+		int left = timeout_ms < 0 ? -1 : (int)((int64_t)(deadline - now_ns()) / 1000000);
+
+		if (timeout_ms >= 0 && left <= 0) {
+			wrc = -ETIMEDOUT;
+			break;
+		}
+		wrc = xs_wait_watch(v->ctx->xs, left);
+		if (wrc && wrc != -ETIMEDOUT)
+			break;
+	}
+	xs_unwatch(v->ctx->xs, v->path, "vchan");
+	if (wrc == -ETIMEDOUT && rc == -ENOENT) {
+		snprintf(err, errlen, "no server at %s after %d ms (is domain %u running one?)",
+			 v->path, timeout_ms, v->peer);
+		return -ETIMEDOUT;
+	}
+	if (wrc && rc == -ENOENT) {
+		snprintf(err, errlen, "waiting for %s: %s", v->path, strerror(-wrc));
+		return wrc;
+	}
+out:
+	if (rc)
+		snprintf(err, errlen, "reading %s: %s", v->path, strerror(-rc));
+	return rc;
+}
+
 struct vchan_host *vchan_host_client_init(struct vchan_host_ctx *ctx, uint16_t peer,
-					  const char *xs_path, char *err, size_t errlen)
+					  const char *xs_path, int timeout_ms, char *err,
+					  size_t errlen)
 {
 	uint8_t page[PAGE] __attribute__((aligned(8)));
 	struct bh_ctl_grant_copy_seg s;
@@ -733,13 +788,9 @@ struct vchan_host *vchan_host_client_init(struct vchan_host_ctx *ctx, uint16_t p
 	if (!v)
 		return NULL;
 	v->ops = &client_ops;
-	rc = read_node(v, "ring-ref", &v->shared_ref);
-	if (!rc)
-		rc = read_node(v, "event-channel", &b.remote_port);
-	if (rc) {
-		snprintf(err, errlen, "reading %s: %s", v->path, strerror(-rc));
+	rc = await_server(v, &b.remote_port, timeout_ms, err, errlen);
+	if (rc)
 		goto fail;
-	}
 	/* One copy of the page, read once: the orders and grants come from it. */
 	s = seg_shared(v, 0, PAGE, false);
 	if (gcopy(v, &s, 1, NULL, 0, page, PAGE)) {

@@ -51,9 +51,15 @@ int vchan_host_dispatch(struct vchan_host_ctx *ctx);
 struct vchan_host *vchan_host_server_init(struct vchan_host_ctx *ctx, uint16_t peer,
 					  const char *xs_path, size_t read_min,
 					  size_t write_min, char *err, size_t errlen);
-/* Connect to the server in domain peer (by grant copy). */
+/*
+ * Connect to the server in domain peer (by grant copy). A server that has
+ * not yet published its ring-ref and event-channel is waited for, with a
+ * XenStore watch on its path, for up to timeout_ms (-1: forever, 0: not at
+ * all), as qrexec waits for a domain that is still starting.
+ */
 struct vchan_host *vchan_host_client_init(struct vchan_host_ctx *ctx, uint16_t peer,
-					  const char *xs_path, char *err, size_t errlen);
+					  const char *xs_path, int timeout_ms, char *err,
+					  size_t errlen);
 
 int vchan_host_read(struct vchan_host *v, void *data, size_t size);
 int vchan_host_write(struct vchan_host *v, const void *data, size_t size);

@@ -2,11 +2,13 @@
 #include "xs_client.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xen/io/xs_wire.h>
@@ -138,4 +140,62 @@ int xs_release(int fd, unsigned int domid)
 	int n = snprintf(buf, sizeof(buf), "%u", domid);
 
 	return xs_request(fd, XS_RELEASE, 0, buf, n + 1, NULL, NULL);
+}
+
+static int watch_op(int fd, uint32_t type, const char *path, const char *token)
+{
+	size_t pl = strlen(path) + 1, tl = strlen(token) + 1;
+	char buf[XENSTORE_PAYLOAD_MAX];
+
+	if (pl + tl > sizeof(buf))
+		return -E2BIG;
+	memcpy(buf, path, pl);
+	memcpy(buf + pl, token, tl);
+	return xs_request(fd, type, 0, buf, pl + tl, NULL, NULL);
+}
+
+int xs_watch(int fd, const char *path, const char *token)
+{
+	return watch_op(fd, XS_WATCH, path, token);
+}
+
+int xs_unwatch(int fd, const char *path, const char *token)
+{
+	return watch_op(fd, XS_UNWATCH, path, token);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int xs_wait_watch(int fd, int timeout_ms)
+{
+	int64_t deadline = timeout_ms < 0 ? 0 : now_ms() + timeout_ms;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct xsd_sockmsg m;
+	char buf[XENSTORE_PAYLOAD_MAX];
+	int left, n;
+
+	for (;;) {
+		left = timeout_ms < 0 ? -1 : (int)(deadline - now_ms());
+		if (timeout_ms >= 0 && left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -EIO;
+		if (n == 0)
+			continue;
+		if (ctl_read_full(fd, &m, sizeof(m)))
+			return -EIO;
+		if (m.len > XENSTORE_PAYLOAD_MAX || (m.len && ctl_read_full(fd, buf, m.len)))
+			return -EPROTO;
+		/* No request is outstanding, so nothing but an event may arrive. */
+		return m.type == XS_WATCH_EVENT ? 0 : -EPROTO;
+	}
 }

@@ -1,7 +1,9 @@
 /*
  * A XenStore client over xenstored's Unix socket (xen/io/xs_wire.h), for
- * the toolstack. One request at a time; watch events that arrive in
- * between are dropped (bh does not watch).
+ * the toolstack. One request at a time. Watch events that arrive while a
+ * request waits for its reply are dropped: a caller that watches reads the
+ * nodes again after each event it does receive (xs_wait_watch), so a
+ * dropped event never hides a change that the following reads would miss.
  */
 #ifndef BH_XS_CLIENT_H
 #define BH_XS_CLIENT_H
@@ -29,6 +31,14 @@ int xs_rm(int fd, const char *path);
 int xs_set_perms(int fd, const char *path, const char *perms, size_t len);
 int xs_introduce(int fd, unsigned int domid, uint64_t mfn, unsigned int port);
 int xs_release(int fd, unsigned int domid);
+
+int xs_watch(int fd, const char *path, const char *token);
+int xs_unwatch(int fd, const char *path, const char *token);
+/*
+ * Wait up to timeout_ms (-1: forever) for one watch event and discard it:
+ * 0, -ETIMEDOUT, or -EIO/-EPROTO when the connection failed.
+ */
+int xs_wait_watch(int fd, int timeout_ms);
 
 /* The errno of an xsd_errors name, or EINVAL. */
 int xs_errno(const char *name);

@@ -87,6 +87,22 @@ s=$(create copy2 vchan "role=server peer=0 path=data/copy2 mode=send bytes=40000
 	>"$WORK/copy2.out" 2>&1 || fail "bh-vchan client recv: $(tail -3 "$WORK/copy2.out")"
 passed "$(log_of copy2)"
 same_hash "$(log_of copy2)" "$WORK/copy2.out"
+# A client started before its server's domain runs waits for the offer (a watch).
+s=$(create -p early vchan "role=server peer=0 path=data/early mode=echo ring=4096")
+"$XS" read "/local/domain/$s/data/early/ring-ref" >/dev/null 2>&1 &&
+	fail "a paused domain has published its offer"
+"$VC" -c "$WORK/vchan.sock" client "$s" data/early rtt --n 20 >"$WORK/early.out" 2>&1 &
+early=$!
+sleep 0.5 # the client is waiting, not gone
+kill -0 $early 2>/dev/null || fail "the early client did not wait: $(cat "$WORK/early.out")"
+bhctl unpause "$s" || fail "unpause $s"
+wait $early || fail "the early client: $(tail -3 "$WORK/early.out")"
+grep -q "vchan: rtt median" "$WORK/early.out" || fail "early: $(cat "$WORK/early.out")"
+# With no server at all it gives up after its timeout, and says why.
+"$VC" -c "$WORK/vchan.sock" client "$s" data/nobody rtt --timeout 1 >"$WORK/nobody.out" 2>&1 &&
+	fail "a client with no server succeeded"
+grep -q "refused data/nobody: no server at /local/domain/$s/data/nobody after 1000 ms" \
+	"$WORK/nobody.out" || fail "nobody: $(cat "$WORK/nobody.out")"
 next=$((s + 1))
 
 # 8. A peer dies mid-stream: the survivor sees the channel closed, domain and dom0 alike.

@@ -17,7 +17,8 @@
  *   --packet             vchan_host_send/recv instead of streams
  *   --nonblock           non-blocking calls and vchan_host_wait
  *   --no-hash            no data or hash: the benchmark's raw stream
- *   --timeout S          give up each wait after S seconds (default 30)
+ *   --timeout S          give up each wait after S seconds (default 30); a client
+ *                        waits as long for its server to publish its offer
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -290,7 +291,8 @@ int main(int argc, char **argv)
 		v = vchan_host_server_init(ctx, (uint16_t)domid, argv[optind + 2], o.ring, o.ring, err,
 					   sizeof(err));
 	else
-		v = vchan_host_client_init(ctx, (uint16_t)domid, argv[optind + 2], err, sizeof(err));
+		v = vchan_host_client_init(ctx, (uint16_t)domid, argv[optind + 2], o.timeout_ms,
+					   err, sizeof(err));
 	if (!v) {
 		printf("vchan: refused %s: %s\n", argv[optind + 2], err);
 		vchan_host_ctx_close(ctx);
