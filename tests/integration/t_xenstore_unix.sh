@@ -94,9 +94,9 @@ kill -0 $wpid 2>/dev/null && { kill $wpid; fail "no @introduceDomain event"; }
 [ "$(grep -c '^@introduceDomain$' "$WORK/intro")" = 2 ] || fail "intro: $(cat "$WORK/intro")"
 
 # Hostile bytes: each offender is closed, everyone else is served.
-python3 - "$SOCK" <<'PY' || fail "python client"
-import socket, struct, sys, random
-path = sys.argv[1]
+python3 - "$SOCK" "$bhpid" <<'PY' || fail "python client"
+import os, signal, socket, struct, sys, random
+path, daemon = sys.argv[1], int(sys.argv[2])
 XS_READ, XS_WRITE, XS_ERROR, XS_WATCH_EVENT = 2, 11, 16, 15
 def conn():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -146,16 +146,19 @@ s.close()
 # Peers that go away mid-header and mid-payload.
 for c in (hdr(XS_READ, 100)[:7], hdr(XS_READ, 100) + b"/x" * 10):
     s = conn(); s.sendall(c); s.close()
-# Garbage on many connections at once.
+# Garbage on many connections at once. Every connect succeeds, however
+# fast they come: the listen queue holds as many as the daemon serves, so
+# a burst it has not accepted yet (here: while it is stopped) waits there.
 rng = random.Random(1234)
 socks = []
-for i in range(64):
-    try:
+os.kill(daemon, signal.SIGSTOP)
+try:
+    for i in range(200):
         s = conn()
         s.sendall(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))))
         socks.append(s)
-    except OSError:
-        pass
+finally:
+    os.kill(daemon, signal.SIGCONT)
 for s in socks:
     s.close()
 # A client that never reads while sending a lot is throttled, not fatal.

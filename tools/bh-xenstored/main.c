@@ -309,7 +309,12 @@ static void listener_event(void *arg, uint32_t events)
 static int listen_unix(const char *path)
 {
 	char err[256];
-	int fd = unix_listen(path, 64, SOCK_NONBLOCK, err, sizeof(err));
+	/*
+	 * A backlog as deep as the clients it serves: a burst of connects that
+	 * the loop has not accepted yet is queued, not refused (a non-blocking
+	 * connect gets EAGAIN from a full queue; a blocking one stalls).
+	 */
+	int fd = unix_listen(path, MAX_CLIENTS, SOCK_NONBLOCK, err, sizeof(err));
 
 	if (fd < 0)
 		log_err("%s", err);
