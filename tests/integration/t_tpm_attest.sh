@@ -83,7 +83,7 @@ for n in 11 12 13 14; do
 done
 
 attest || fail "bh attest: $(cat "$WORK/attest")"
-for f in nonce quote.attest quote.sig ak.pem eventlog.bin; do
+for f in nonce quote.attest quote.sig ak.pem eventlog.bin pcrs.bin; do
 	[ -s "$EV/$f" ] || fail "bh attest wrote no $f"
 done
 [ "$(cat "$EV/nonce")" = "$NONCE" ] || fail "bh attest: nonce file $(cat "$EV/nonce"), not $NONCE"
@@ -91,6 +91,24 @@ cmp -s "$EV/eventlog.bin" "$LOG" || fail "eventlog.bin is not a copy of the log"
 # An independent verifier (tpm2-tools) accepts the signature and the nonce.
 tpm2_checkquote -u "$EV/ak.pem" -m "$EV/quote.attest" -s "$EV/quote.sig" -q "$NONCE" \
 	>/dev/null 2>&1 || fail "tpm2_checkquote rejects bh attest's quote"
+# ... and, as docs/measured-boot.md says, the PCR values against the quote's digest
+# and the event log against the values.
+checkquote() {
+	tpm2_checkquote -u "$1/ak.pem" -m "$1/quote.attest" -s "$1/quote.sig" -q "$NONCE" \
+		-f "$1/pcrs.bin" -l sha256:11,12,13,14 -e "$1/eventlog.bin" >"$WORK/checkquote" 2>&1
+}
+[ "$(stat -c %s "$EV/pcrs.bin")" = 128 ] || fail "pcrs.bin is not 4 SHA-256 values"
+for i in 0 1 2 3; do
+	v=$(od -An -v -tx1 -j $((i * 32)) -N 32 "$EV/pcrs.bin" | tr -d ' \n')
+	[ "$v" = "$(pcr sha256 $((11 + i)))" ] || fail "pcrs.bin's PCR $((11 + i)) is $v, the TPM's $(pcr sha256 $((11 + i)))"
+done
+checkquote "$EV" || fail "tpm2_checkquote -f -e rejects bh attest's evidence: $(cat "$WORK/checkquote")"
+rm -rf "$WORK/badpcr" && cp -r "$EV" "$WORK/badpcr"
+flip_at "$WORK/badpcr/pcrs.bin" 40
+checkquote "$WORK/badpcr" && fail "tpm2_checkquote accepted a doctored pcrs.bin"
+rm -rf "$WORK/badlog" && cp -r "$EV" "$WORK/badlog"
+flip_in "$WORK/badlog/eventlog.bin" "$(sha256sum <"$GUEST/hello.elf" | cut -d' ' -f1)"
+checkquote "$WORK/badlog" && fail "tpm2_checkquote accepted a doctored event log"
 # The same TPM gives the same attestation key: pin it.
 cp "$EV/ak.pem" "$WORK/ak.pem"
 cp -r "$EV" "$WORK/evidence1"

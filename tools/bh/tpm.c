@@ -517,6 +517,8 @@ struct snapshot {
 	TPM2B_ATTEST *quoted;
 	TPMT_SIGNATURE *sig;
 	size_t nr_events;
+	/* The quoted PCRs as the log replays them, in tpm2-tools' "values" layout. */
+	uint8_t pcr_values[NR_QUOTED * SHA256_LEN];
 	bool consistent; /* the log replays to the quoted PCRs */
 	char why[256];   /* if not */
 };
@@ -592,6 +594,8 @@ static int attest_snapshot(struct tpm *t, ESYS_TR ak, const char *log_path,
 				 "extended before bulkhead started, or by something else?)");
 			continue;
 		}
+		for (size_t i = 0; i < NR_QUOTED; i++)
+			memcpy(s->pcr_values + i * SHA256_LEN, pcrs[quoted_pcrs[i]], SHA256_LEN);
 		s->consistent = true;
 		return 0;
 	}
@@ -614,7 +618,13 @@ static int write_evidence(const char *dir, const TPM2B_DATA *nonce, const struct
 		{ "quote.sig", sig, 0 },
 		{ "ak.pem", pem, strlen(pem) },
 		{ "eventlog.bin", s->log, s->log_len },
+		/*
+		 * For tpm2_checkquote -f pcrs.bin -l sha256:11,12,13,14 (docs/measured-boot.md).
+		 * Last: there are no values to write when the log and quote disagree.
+		 */
+		{ "pcrs.bin", s->pcr_values, sizeof(s->pcr_values) },
 	};
+	size_t nr_files = sizeof(files) / sizeof(files[0]) - !s->consistent;
 	TSS2_RC rc;
 
 	hex_encode(nonce->buffer, nonce->size, hex);
@@ -628,7 +638,9 @@ static int write_evidence(const char *dir, const TPM2B_DATA *nonce, const struct
 		fprintf(stderr, "bh attest: %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	if (!s->consistent && path_in(path, sizeof(path), dir, "pcrs.bin"))
+		unlink(path); /* never leave an earlier run's values beside this quote */
+	for (size_t i = 0; i < nr_files; i++) {
 		if (!path_in(path, sizeof(path), dir, files[i].name) ||
 		    write_all(path, files[i].buf, files[i].len, 0644)) {
 			fprintf(stderr, "bh attest: %s/%s: %s\n", dir, files[i].name,
