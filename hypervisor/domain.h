@@ -118,6 +118,7 @@ struct domain {
 	_Atomic int state;      /* enum domain_state */
 	int shutdown_reason;    /* SHUTDOWN_* when state is SHUTDOWN */
 	bool reaped;            /* main thread has acted on the shutdown */
+	atomic_bool console_denied_said; /* logged once: the policy denies its console */
 	int restarts;
 
 	/*

@@ -1,7 +1,9 @@
 /* __HYPERVISOR_console_io: the guest's emergency console, to its log. */
+#include <stdatomic.h>
 #include <stdint.h>
 #include "console.h"
 #include "hypercall.h"
+#include "log.h"
 #include "vcpu.h"
 #include "xsm.h"
 
@@ -17,8 +19,14 @@ long do_console_io(struct vcpu *v, const uint64_t a[5])
 	if (cmd != CONSOLEIO_write)
 		return -XEN_ENOSYS;
 	rc = xsm_console_io(v, cmd);
-	if (rc)
+	if (rc) {
+		/* Else its console stays empty and nobody is told why (the AVC line is rate-limited). */
+		if (!atomic_exchange(&v->d->console_denied_said, true))
+			log_warn("domain %u (%s): its console writes are denied (xen:writeconsole); "
+				 "bh console and --console show nothing of it",
+				 v->d->id, v->d->name);
 		return rc;
+	}
 	/*
 	 * Copy in chunks; a fault part-way keeps what came before, as in Xen.
 	 * A long write stops when the domain is being stopped, so that a
