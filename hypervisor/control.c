@@ -19,6 +19,7 @@
 #include "ctl_io.h"
 #include "domain.h"
 #include "domctl.h"
+#include "measure.h"
 #include "service.h"
 #include "xsm.h"
 #include "log.h"
@@ -492,7 +493,10 @@ static int op_physinfo(const struct flask_subject *s, const uint8_t *in, size_t 
 	if (len)
 		return -EINVAL;
 	rc = domctl_physinfo(s, &pi);
-	return rc ? rc : reply_put(r, &pi, sizeof(pi));
+	if (!rc)
+		rc = reply_put(r, &pi, sizeof(pi));
+	/* Then the event log's path: bh attest reads the log this bulkhead writes. */
+	return rc ? rc : reply_put(r, measure_log_path(), strlen(measure_log_path()));
 }
 
 /* ---- host services ------------------------------------------------------------- */

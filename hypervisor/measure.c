@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,12 @@ static ESYS_CONTEXT *esys;
 static FILE *log_file;
 static struct tcg_bank banks[TCG_MAX_ALGS];
 static unsigned int nr_banks;
+static char log_abs[PATH_MAX]; /* set once at start, read-only after */
+
+const char *measure_log_path(void)
+{
+	return log_abs;
+}
 
 bool measure_enabled(void)
 {
@@ -119,6 +126,11 @@ int measure_init(const char *conf, const char *log_path, char *err, size_t errle
 		snprintf(err, errlen, "%s: %s", log_path, strerror(errno));
 		goto fail;
 	}
+	/* Absolute, so that a client in another directory finds the same file. */
+	if (!realpath(log_path, log_abs)) {
+		snprintf(err, errlen, "%s: %s", log_path, strerror(errno));
+		goto fail;
+	}
 	log_info("measure: TPM '%s', %u PCR bank(s), event log %s", conf, nr_banks, log_path);
 	return 0;
 fail:
@@ -137,6 +149,7 @@ void measure_fini(void)
 		Tss2_TctiLdr_Finalize(&tcti);
 	esys = NULL;
 	tcti = NULL;
+	log_abs[0] = 0;
 }
 
 int measure(unsigned int pcr, const char *what, const void *data, size_t len, char *err,

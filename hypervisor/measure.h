@@ -29,6 +29,8 @@
 /* Open the TPM and start the log at log_path. 0 or -1 with a message. */
 int measure_init(const char *tcti, const char *log_path, char *err, size_t errlen);
 bool measure_enabled(void);
+/* The event log's absolute path, for clients (BH_CTL_PHYSINFO); "" when unmeasured. */
+const char *measure_log_path(void);
 /* The fds measurement keeps open (the log, the TPM device): up to max; the count. */
 int measure_fds(int *fds, int max);
 void measure_fini(void);

@@ -60,7 +60,7 @@ enum bh_ctl_op {
 	BH_CTL_DOMAIN_INFO = 38,     /* in: u32 domid; out: bh_ctl_dominfo */
 	BH_CTL_CONSOLE_READ = 39,    /* in: bh_ctl_console_read; out: bh_ctl_console_data, bytes */
 	BH_CTL_DMESG = 40,           /* in: u32 clear; out: the hypervisor log, text */
-	BH_CTL_PHYSINFO = 41,        /* out: bh_ctl_physinfo */
+	BH_CTL_PHYSINFO = 41,        /* out: bh_ctl_physinfo, then the TCG event log's path (text) */
 
 	/*
 	 * Host services (DESIGN.md section 3): arenas and event channels. A

@@ -276,6 +276,21 @@ verify "$EV" --nonce "$NONCE" --ak "$EV/ak.pem"
 expect_verify "verify: OK (7 events, PCRs 11-14 match the quote)"
 stop_bg
 
+# Without --log, bh attest reads the log that the bulkhead -s reaches writes
+# (here the default under its --log-dir), and bh info names it.
+fresh_tpm
+boot_bg --tpm "$TPM" --domain "$(cfg idle idle memory=4)"
+wait_for "$(log_of idle)" "idle: waiting" 10
+dirlog=$(realpath "$WORK/log")/tcg-eventlog.bin
+bhctl info | grep -qx "tpm_eventlog *: $dirlog" || fail "bh info: $(bhctl info)"
+rm -rf "$EV"
+bhctl attest --tpm "$TPM" --nonce "$NONCE" --out "$EV" >"$WORK/attest" 2>&1 ||
+	fail "bh attest without --log: $(cat "$WORK/attest")"
+grep -q "events from $dirlog into" "$WORK/attest" || fail "attest read: $(cat "$WORK/attest")"
+cmp -s "$EV/eventlog.bin" "$dirlog" || fail "eventlog.bin is not the running bulkhead's log"
+checkquote "$EV" || fail "tpm2_checkquote: $(cat "$WORK/checkquote")"
+stop_bg
+
 # ---- unmeasured ---------------------------------------------------------
 
 # [hv] --tpm=none writes no log, and bh attest says why there is nothing.
@@ -287,4 +302,12 @@ boot 30 --domain "$(cfg hello hello memory=4)"
 	fail "bh attest without a log"
 grep -q "measurement is off (bulkhead ran with --tpm=none)" "$WORK/attest" ||
 	fail "attest without a log: $(cat "$WORK/attest")"
+# A running unmeasured bulkhead says so when asked for its log.
+boot_bg --domain "$(cfg idle idle memory=4)"
+wait_for "$(log_of idle)" "idle: waiting" 10
+bhctl info | grep -qx "tpm_eventlog *: (unmeasured)" || fail "bh info: $(bhctl info)"
+bhctl attest --tpm "$TPM" --out "$WORK/none" 2>"$WORK/attest" && fail "bh attest of an unmeasured bulkhead"
+grep -q "runs unmeasured (--tpm=none): there is no event log" "$WORK/attest" ||
+	fail "attest of an unmeasured bulkhead: $(cat "$WORK/attest")"
+stop_bg
 echo ok

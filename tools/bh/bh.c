@@ -23,6 +23,11 @@
 
 static const char *sock_opt;
 
+const char *bh_socket_path(void)
+{
+	return ctl_socket_path(sock_opt);
+}
+
 struct cmd {
 	const char *name;
 	const char *args;
@@ -368,7 +373,7 @@ int main(int argc, char **argv)
 		rc = c->fn(-1, argc - i - 1, argv + i + 1);
 		goto out;
 	}
-	path = ctl_socket_path(sock_opt);
+	path = bh_socket_path();
 	fd = ctl_connect(path);
 	if (fd < 0) {
 		fprintf(stderr, "bh: cannot reach bulkhead at %s: %s\n", path, strerror(-fd));

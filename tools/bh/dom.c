@@ -356,25 +356,37 @@ int cmd_list(int fd, int argc, char **argv)
 	return 0;
 }
 
+int host_info(int fd, struct bh_ctl_physinfo *pi, char *log, size_t loglen)
+{
+	uint8_t *out;
+	size_t len;
+	int rc;
+
+	rc = ctl_call(fd, BH_CTL_PHYSINFO, NULL, 0, &out, &len);
+	if (!rc && (len < sizeof(*pi) || len - sizeof(*pi) >= loglen ||
+		    memchr(out + sizeof(*pi), 0, len - sizeof(*pi))))
+		rc = -EPROTO;
+	if (!rc) {
+		memcpy(pi, out, sizeof(*pi));
+		memcpy(log, out + sizeof(*pi), len - sizeof(*pi));
+		log[len - sizeof(*pi)] = 0;
+	}
+	free(out);
+	return rc;
+}
+
 int cmd_info(int fd, int argc, char **argv)
 {
 	struct bh_ctl_physinfo pi;
-	uint8_t *out;
-	size_t len;
+	char log[4096];
 	int rc;
 
 	(void)argv;
 	if (argc)
 		return 2;
-	rc = ctl_call(fd, BH_CTL_PHYSINFO, NULL, 0, &out, &len);
+	rc = host_info(fd, &pi, log, sizeof(log));
 	if (rc)
-		return refused("info", rc, out, len);
-	if (len != sizeof(pi)) {
-		free(out);
-		return refused("info", -EPROTO, NULL, 0);
-	}
-	memcpy(&pi, out, sizeof(pi));
-	free(out);
+		return refused("info", rc, NULL, 0);
 	printf("host                   : bulkhead on KVM\n"
 	       "nr_cpus                : %u\n"
 	       "total_memory           : %llu\n"
@@ -384,11 +396,13 @@ int cmd_info(int fd, int argc, char **argv)
 	       "xen_major              : %u\n"
 	       "xen_minor              : %u\n"
 	       "xsm                    : flask (%s)\n"
-	       "uptime                 : %.1f\n",
+	       "uptime                 : %.1f\n"
+	       "tpm_eventlog           : %s\n",
 	       pi.nr_cpus, (unsigned long long)(pi.total_kib >> 10),
 	       (unsigned long long)(pi.free_kib >> 10), (unsigned long long)(pi.domain_kib >> 10),
 	       pi.nr_domains, pi.xen_major, pi.xen_minor,
-	       pi.flask_enforcing ? "enforcing" : "permissive", pi.uptime_ns / 1e9);
+	       pi.flask_enforcing ? "enforcing" : "permissive", pi.uptime_ns / 1e9,
+	       log[0] ? log : "(unmeasured)");
 	return 0;
 }
 

@@ -35,6 +35,11 @@
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
+#include <bulkhead/control.h>
+
+#include "ctl_client.h"
+#include "dom.h"
+
 #include "tpm_internal.h"
 
 /* A restricted ECDSA P-256 / SHA-256 signing key: it signs only what the TPM made. */
@@ -84,7 +89,9 @@ const char attest_help[] =
 	"Quote PCRs sha256:11,12,13,14 with the TPM's attestation key and write the\n"
 	"evidence into DIR: nonce (hex), quote.attest (the TPMS_ATTEST the TPM signed),\n"
 	"quote.sig (TPMT_SIGNATURE), ak.pem (the key's public half), eventlog.bin\n"
-	"(bulkhead's event log, " DEFAULT_LOG " unless --log).\n"
+	"(a copy of bulkhead's event log) and pcrs.bin (the quoted values, for\n"
+	"tpm2_checkquote -f). The log is --log, else the one the bulkhead that -s\n"
+	"reaches writes (bh info shows it), else " DEFAULT_LOG ".\n"
 	"--nonce is the verifier's challenge (at most 64 bytes); without it, 32 random\n"
 	"bytes. --tpm is a tpm2-tss TCTI, default device:" TPM_DEVICE ".\n"
 	"The key is a primary from a fixed template in the endorsement hierarchy:\n"
@@ -651,9 +658,42 @@ static int write_evidence(const char *dir, const TPM2B_DATA *nonce, const struct
 	return 0;
 }
 
+/*
+ * The event log of the bulkhead that bh's control socket reaches, so that
+ * bulkhead's --log-dir or --tpm-log needs no --log here. With no bulkhead
+ * there, the log it would write by default (PCRs outlive it).
+ */
+static int running_bulkhead_log(char *buf, size_t len, const char **path)
+{
+	struct bh_ctl_physinfo pi;
+	int fd = ctl_connect(bh_socket_path()), rc;
+
+	*path = DEFAULT_LOG;
+	if (fd < 0) {
+		fprintf(stderr, "bh attest: no bulkhead at %s (%s); reading %s\n", bh_socket_path(),
+			strerror(-fd), DEFAULT_LOG);
+		return 0;
+	}
+	rc = host_info(fd, &pi, buf, len);
+	close(fd);
+	if (rc) {
+		fprintf(stderr, "bh attest: asking bulkhead at %s for its event log: %s (--log "
+				"names it)\n", bh_socket_path(), strerror(-rc));
+		return -1;
+	}
+	if (!buf[0]) {
+		fprintf(stderr, "bh attest: bulkhead at %s runs unmeasured (--tpm=none): there "
+				"is no event log to quote\n", bh_socket_path());
+		return -1;
+	}
+	*path = buf;
+	return 0;
+}
+
 int cmd_attest(int fd, int argc, char **argv)
 {
-	const char *tpm_opt = NULL, *log_path = DEFAULT_LOG, *nonce_hex = NULL, *dir = NULL;
+	const char *tpm_opt = NULL, *log_path = NULL, *nonce_hex = NULL, *dir = NULL;
+	char running_log[4096];
 	const char *conf;
 	TPM2B_PUBLIC *ak_pub = NULL;
 	ESYS_TR ak = ESYS_TR_NONE;
@@ -685,6 +725,8 @@ int cmd_attest(int fd, int argc, char **argv)
 			return 1;
 		}
 	}
+	if (!log_path && running_bulkhead_log(running_log, sizeof(running_log), &log_path))
+		return 1;
 	if (access(log_path, R_OK)) {
 		if (errno == ENOENT)
 			fprintf(stderr, "bh attest: there is no event log at %s: measurement is off "

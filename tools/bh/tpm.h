@@ -10,7 +10,8 @@
  *   seal    bind a small secret to the current values of those PCRs;
  *   unseal  get it back while they still have those values.
  *
- * None of them talks to bulkhead: bh.c's table calls them with fd -1.
+ * bh.c's table calls them with fd -1: none needs bulkhead. attest asks the
+ * running one (if any) where its event log is, when --log is not given.
  * argv holds the subcommand's arguments only (no program name). Each
  * returns 0, 1 on a failure it has explained on stdout or stderr, or 2 for
  * a usage error (bh.c then prints the usage line).
