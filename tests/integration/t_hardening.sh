@@ -64,18 +64,26 @@ grep -qE "^(execve|socket|mount|bpf|keyctl) " "$WORK/list" && fail "a forbidden 
 grep -q "if (\$syscall == " "$WORK/list" || fail "no PFC filter in --print-seccomp"
 
 # 5. As nobody: the domain is built after the switch, so its kernel must be
-#    readable and its log directory writable by nobody.
+#    readable and its log directory writable by nobody. A root directory that
+#    others cannot search (fresh-machine-check's chroot is extracted 0700)
+#    lets nobody reach nothing: that is said, and only this step is left out.
 chmod 755 "$WORK"
 rm -rf "$WORK/log"
 mkdir -p "$WORK/log"
 chown nobody "$WORK/log"
-boot_bg --user nobody --domain "$idle"
-wait_for "$(log_of idle)" "idle: waiting" 10
-grep -qE "^Uid:[[:space:]]+65534[[:space:]]+65534[[:space:]]+65534" /proc/$bhpid/status ||
-	fail "not running as nobody: $(grep Uid /proc/$bhpid/status)"
-[ "$(bhctl getenforce)" = Enforcing ] || fail "control socket as nobody"
-stop_bg
-[ $rc -eq 0 ] || fail "exit $rc as nobody"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+if as_nobody test -r "$GUEST/idle.elf" -a -w "$WORK/log"; then
+	boot_bg --user nobody --domain "$idle"
+	wait_for "$(log_of idle)" "idle: waiting" 10
+	grep -qE "^Uid:[[:space:]]+65534[[:space:]]+65534[[:space:]]+65534" /proc/$bhpid/status ||
+		fail "not running as nobody: $(grep Uid /proc/$bhpid/status)"
+	[ "$(bhctl getenforce)" = Enforcing ] || fail "control socket as nobody"
+	stop_bg
+	[ $rc -eq 0 ] || fail "exit $rc as nobody"
+else
+	[ "$(stat -c %a /)" != 755 ] || fail "nobody cannot reach $GUEST/idle.elf or $WORK/log"
+	echo "SKIP step 5 (as nobody): / is mode $(stat -c %a /), so nobody can reach no file"
+fi
 
 # 6. --seccomp=off says so and installs nothing.
 rm -rf "$WORK/log"
