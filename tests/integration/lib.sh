@@ -99,9 +99,22 @@ swtpm_start() {
 	trap '[ -n "$bhpid" ] && kill -KILL "$bhpid" 2>/dev/null; swtpm_stop' EXIT
 }
 
+# alive PID: the process runs (a zombie that nobody has reaped yet does not).
+alive() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "${st%% *}" != Z ]
+}
+
+# swtpm_stop: stop it, and return once it is gone (up to 10 s). swtpm is a
+# daemon: its parent is init, which may leave it a zombie for a while.
 swtpm_stop() {
-	[ -f "$WORK/tpm/pid" ] && kill "$(cat "$WORK/tpm/pid")" 2>/dev/null
+	local pid i
+	pid=$(cat "$WORK/tpm/pid" 2>/dev/null)
 	rm -f "$WORK/tpm/pid"
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do alive "$pid" || return 0; sleep 0.1; done
 }
 
 # pcr BANK N: PCR N of BANK from the TPM, as lowercase hex.

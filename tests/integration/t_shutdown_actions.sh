@@ -6,9 +6,9 @@ cr=$(cfg crasher hello 'cmdline="name=crasher shutdown=crash"' 'on_crash="destro
 pr=$(cfg keeper hello 'on_poweroff="preserve"')
 boot_bg --domain "$rb" --domain "$cr" --domain "$pr"
 wait_for "$WORK/out" "(rebooter) shutdown: restart" 20
-for i in 1 2 3 4 5 6 7 8 9 10; do
+for i in $(seq 200); do
 	[ "$(grep -c '(rebooter) started' "$WORK/out")" -ge 3 ] && break
-	sleep 0.5
+	sleep 0.1
 done
 [ "$(grep -c '(rebooter) started' "$WORK/out")" -ge 3 ] || fail "rebooter did not restart twice"
 wait_for "$WORK/out" "(crasher) shutdown: destroy" 20

@@ -15,10 +15,7 @@ NONCE=$(head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n')
 # fresh_tpm: a new swtpm with nothing measured, at the same socket path, so
 # that bulkhead's measured command line stays the same from boot to boot.
 fresh_tpm() {
-	local pid
-	pid=$(cat "$WORK/tpm/pid" 2>/dev/null)
 	swtpm_stop
-	while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 	rm -rf "$WORK/tpm" "$WORK/log" "$LOG"
 	swtpm_start
 }

@@ -66,7 +66,8 @@ done_ok watcher watch
 # 7. @releaseDomain fires, and a destroyed domain's tree is gone.
 "$XS" watch @releaseDomain 2 >"$WORK/release.out" &
 wpid=$!
-sleep 0.3
+# The first event is the one a new watch fires at once: now it is set.
+wait_for "$WORK/release.out" "^@releaseDomain" 10
 bhctl destroy victim || fail "destroy victim"
 wait "$wpid" || fail "no @releaseDomain event: $(cat "$WORK/release.out")"
 "$XS" read "/local/domain/$victim/name" 2>&1 | grep -q ENOENT || fail "the victim's tree is left"
