@@ -21,10 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MEASURE_PCR_BULKHEAD 11 /* bulkhead's binary and command line */
-#define MEASURE_PCR_POLICY 12   /* the Flask policy: at start and every reload */
-#define MEASURE_PCR_IMAGES 13   /* each domain's kernel and ramdisk */
-#define MEASURE_PCR_DOMCFG 14   /* each domain's command line and config */
+#include <bulkhead/pcrs.h>
 
 /* Open the TPM and start the log at log_path. 0 or -1 with a message. */
 int measure_init(const char *tcti, const char *log_path, char *err, size_t errlen);

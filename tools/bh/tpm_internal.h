@@ -13,7 +13,7 @@
 
 #include <tss2/tss2_esys.h>
 
-#include "measure.h"
+#include <bulkhead/pcrs.h>
 #include "tcg_eventlog.h"
 
 #define TPM_DEVICE "/dev/tpmrm0"
