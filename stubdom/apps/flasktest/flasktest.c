@@ -15,6 +15,9 @@
  *                            result that is not a denial; print each
  *                            vCPU's last result: "flasktest: bigload cpu C
  *                            rc RC", then "flasktest: bigload done"
+ *   role=flood               repeat FLASK_GETENFORCE, denied, until the
+ *                            time is up; print "flasktest: flooding" after
+ *                            the first call
  *   seconds=N (default 30)   give up after N seconds
  *
  * Every denial is printed once per operation ("denied NAME -13"), then
@@ -226,6 +229,22 @@ static int bigload(const char *cmdline)
 	return 0;
 }
 
+static int flood(void)
+{
+	static struct xen_flask_op op;
+	uint64_t calls = 0;
+	long rc;
+
+	do {
+		memset(&op, 0, sizeof(op));
+		rc = xsm(&op, FLASK_GETENFORCE);
+		if (!calls++)
+			printk("flasktest: flooding (%ld)\n", rc);
+	} while (rc == -EACCES && now_ns() < give_up);
+	printk("flasktest: flood ended after %llu calls: %ld\n", (unsigned long long)calls, rc);
+	return rc == -EACCES ? 0 : 1;
+}
+
 int app_main(const char *cmdline)
 {
 	char role[16];
@@ -233,13 +252,15 @@ int app_main(const char *cmdline)
 
 	give_up = now_ns() + cmdline_get_u64(cmdline, "seconds", 30) * SEC;
 	if (!cmdline_get(cmdline, "role", role, sizeof(role))) {
-		printk("flasktest: FAIL give role=server|client|xsm|bigload\n");
+		printk("flasktest: FAIL give role=server|client|xsm|bigload|flood\n");
 		return 1;
 	}
 	if (!strcmp(role, "xsm"))
 		return xsm_ops();
 	if (!strcmp(role, "bigload"))
 		return bigload(cmdline);
+	if (!strcmp(role, "flood"))
+		return flood();
 	if (!peer) {
 		printk("flasktest: FAIL give peer=DOMID\n");
 		return 1;
