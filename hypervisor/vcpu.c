@@ -465,15 +465,24 @@ void vcpu_destroy(struct vcpu *v)
 {
 	bool started = false;
 
+	/*
+	 * The last kick, and the end of kicks, in one critical section: once
+	 * thread_started is false no vcpu_kick signals the thread, whose id
+	 * names no thread (or another one) once it is joined. The domain is
+	 * DYING, so this one kick is enough to make the thread leave.
+	 */
 	if (v->d) {
 		pthread_mutex_lock(&v->lock);
 		started = v->thread_started;
+		if (started) {
+			pthread_cond_broadcast(&v->wake);
+			pthread_kill(v->thread, KICK_SIGNAL);
+			v->thread_started = false;
+		}
 		pthread_mutex_unlock(&v->lock);
 	}
 	if (started) {
-		vcpu_kick(v);
 		pthread_join(v->thread, NULL);
-		v->thread_started = false;
 		vcpu_log_state(v);
 	}
 	if (v->run)

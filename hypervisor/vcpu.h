@@ -5,6 +5,12 @@
  * Other threads never touch a running vCPU's KVM state. They change the
  * domain's state or the vCPU's online flag and call vcpu_kick(), and the
  * vCPU thread acts on it.
+ *
+ * v->lock guards v->thread and v->thread_started: vcpu_start_thread sets
+ * them, vcpu_kick signals the thread only while thread_started is true, and
+ * vcpu_destroy clears it, with its last kick, before it joins the thread.
+ * Lock order: domain->lock, then the event-channel lock, then v->lock
+ * (domain.h, evtchn.h).
  */
 #ifndef BH_VCPU_H
 #define BH_VCPU_H
