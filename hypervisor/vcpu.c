@@ -362,7 +362,8 @@ static void handle_exit(struct vcpu *v)
 /* Wait until v may run; false when the domain is dying. */
 static bool vcpu_wait_runnable(struct vcpu *v)
 {
-	bool ok = true;
+	bool ok = true, refused = false;
+	int err = 0;
 
 	pthread_mutex_lock(&v->lock);
 	for (;;) {
@@ -378,11 +379,14 @@ static bool vcpu_wait_runnable(struct vcpu *v)
 	}
 	if (ok && v->ctx_pending) {
 		v->ctx_pending = false;
-		if (vcpu_load_ctx(v))
-			domain_crash(v->d, "vcpu%u: KVM refused its initial context: %s",
-				     v->id, strerror(errno));
+		refused = vcpu_load_ctx(v) != 0;
+		err = errno;
 	}
 	pthread_mutex_unlock(&v->lock);
+	/* Not under v->lock: crashing the domain kicks every vCPU, this one too. */
+	if (refused)
+		domain_crash(v->d, "vcpu%u: KVM refused its initial context: %s", v->id,
+			     strerror(err));
 	return ok;
 }
 
