@@ -14,7 +14,7 @@ rm -rf "$WORK/log"
 bad=$(cfg badctx triplefault vcpus=2 'cmdline="how=badctx"')
 boot 60 --domain "$bad" --domain "$good"
 [ $rc -eq 0 ] || fail "bulkhead exited $rc: $(tail -n 5 "$WORK/out")"
-expect_log badctx "^triplefault: up vcpu1 0$"
+expect_log badctx "^triplefault: initialise vcpu1 0$"
 expect_log badctx "crashed: vcpu1: KVM refused its initial context"
 expect_out "domain 1 (badctx) crashed"
 expect_log healthy "^selftest: PASS$"
