@@ -115,6 +115,9 @@ $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/lib/libhv.a $(B)/lib/libbh.
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp $(TPM_LIBS) -lcmocka -o $@
 
+# test_vcpu sees each join and kill vcpu.c makes (tests/unit/test_vcpu.c).
+$(B)/tests/test_vcpu: HOST_LDFLAGS += -Wl,--wrap=pthread_join,--wrap=pthread_kill
+
 # bh-xenstored's store (tools/bh-xenstored/*.c but the daemon and its ring transport),
 # for its unit test.
 $(B)/tests/test_xenstore: $(patsubst %.c,$(B)/obj/%.o,$(filter-out tools/bh-xenstored/main.c \

@@ -2,6 +2,11 @@
  * __HYPERVISOR_xsm_op: Xen's FLASK operations (xsm/flask_op.h) for domains.
  * This file only moves arguments between guest memory and flask.c, which
  * checks each operation against the security class.
+ *
+ * An operation that copies in a buffer the guest sized (a policy, a
+ * context, a boolean's name) asks Flask first, then checks the size, then
+ * allocates, as Xen's flask_op.c does: a domain that may not load a policy
+ * must not make bulkhead allocate and copy 64 MiB per vCPU to learn so.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -49,8 +54,10 @@ static long flask_load(struct vcpu *v, const struct flask_subject *subj, xen_fla
 {
 	char err[256];
 	void *buf;
-	long rc;
+	long rc = flask_op_may_load(subj);
 
+	if (rc)
+		return rc;
 	if (l->size == 0 || l->size > SS_POLICY_MAX)
 		return -XEN_EINVAL;
 	buf = malloc(l->size);
@@ -81,8 +88,11 @@ static long flask_context_to_sid(struct vcpu *v, const struct flask_subject *sub
 				 xen_flask_sid_context_t *sc)
 {
 	char *ctx;
-	long rc = copy_string_in(v, (uintptr_t)sc->context.p, sc->size, &ctx);
+	long rc = flask_op_may_check_context(subj);
 
+	if (rc)
+		return rc;
+	rc = copy_string_in(v, (uintptr_t)sc->context.p, sc->size, &ctx);
 	if (rc)
 		return rc;
 	rc = flask_op_context_to_sid(subj, ctx, strlen(ctx), &sc->sid);
@@ -95,8 +105,10 @@ static long flask_bool(struct vcpu *v, const struct flask_subject *subj, xen_fla
 {
 	char name[SS_BOOL_NAME_MAX] = "";
 	int cur, pending;
-	long rc;
+	long rc = flask_op_may_bool(subj, set);
 
+	if (rc)
+		return rc;
 	if (b->bool_id == ~0u) {
 		char *in;
 

@@ -362,7 +362,8 @@ static void handle_exit(struct vcpu *v)
 /* Wait until v may run; false when the domain is dying. */
 static bool vcpu_wait_runnable(struct vcpu *v)
 {
-	bool ok = true;
+	bool ok = true, refused = false;
+	int err = 0;
 
 	pthread_mutex_lock(&v->lock);
 	for (;;) {
@@ -378,11 +379,14 @@ static bool vcpu_wait_runnable(struct vcpu *v)
 	}
 	if (ok && v->ctx_pending) {
 		v->ctx_pending = false;
-		if (vcpu_load_ctx(v))
-			domain_crash(v->d, "vcpu%u: KVM refused its initial context: %s",
-				     v->id, strerror(errno));
+		refused = vcpu_load_ctx(v) != 0;
+		err = errno;
 	}
 	pthread_mutex_unlock(&v->lock);
+	/* Not under v->lock: crashing the domain kicks every vCPU, this one too. */
+	if (refused)
+		domain_crash(v->d, "vcpu%u: KVM refused its initial context: %s", v->id,
+			     strerror(err));
 	return ok;
 }
 
@@ -465,15 +469,24 @@ void vcpu_destroy(struct vcpu *v)
 {
 	bool started = false;
 
+	/*
+	 * The last kick, and the end of kicks, in one critical section: once
+	 * thread_started is false no vcpu_kick signals the thread, whose id
+	 * names no thread (or another one) once it is joined. The domain is
+	 * DYING, so this one kick is enough to make the thread leave.
+	 */
 	if (v->d) {
 		pthread_mutex_lock(&v->lock);
 		started = v->thread_started;
+		if (started) {
+			pthread_cond_broadcast(&v->wake);
+			pthread_kill(v->thread, KICK_SIGNAL);
+			v->thread_started = false;
+		}
 		pthread_mutex_unlock(&v->lock);
 	}
 	if (started) {
-		vcpu_kick(v);
 		pthread_join(v->thread, NULL);
-		v->thread_started = false;
 		vcpu_log_state(v);
 	}
 	if (v->run)

@@ -5,6 +5,13 @@
  * Other threads never touch a running vCPU's KVM state. They change the
  * domain's state or the vCPU's online flag and call vcpu_kick(), and the
  * vCPU thread acts on it.
+ *
+ * v->lock guards v->thread and v->thread_started: vcpu_start_thread sets
+ * them, vcpu_kick signals the thread only while thread_started is true, and
+ * vcpu_destroy clears it, with its last kick, before it joins the thread.
+ * Lock order: domain->lock, then the event-channel lock, then v->lock
+ * (domain.h, evtchn.h). Nothing that kicks (vcpu_kick, domain_crash,
+ * domain_shutdown) is called with v->lock held: vcpu_kick takes it.
  */
 #ifndef BH_VCPU_H
 #define BH_VCPU_H

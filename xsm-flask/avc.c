@@ -220,14 +220,97 @@ void avc_set_audit_sink(void (*sink)(const char *line))
 	audit_sink = sink;
 }
 
+/*
+ * The audit budget, per CLOCK_MONOTONIC second: each subject domain has its
+ * own bucket of AVC_AUDIT_PER_DOMAIN lines, and all of them together may
+ * log AVC_AUDIT_PER_SEC. A guest that repeats a cheap denied call spends its
+ * own bucket and cannot hide another domain's denials.
+ *
+ * Buckets are found by open addressing on the domid and all emptied when a
+ * new second starts, so a table never holds more than that second's
+ * subjects; when it is full, the rest share the overflow bucket.
+ */
+#define AUDIT_BUCKETS 256u
+#define AUDIT_OVERFLOW (-2) /* the bucket of subjects the table had no room for */
+
+struct audit_bucket {
+	int domid; /* -1: checks made for no domain */
+	bool used;
+	unsigned int lines;
+	uint64_t dropped;
+};
+
+/* What a new second reports: the lines each subject lost in the last. */
+struct audit_dropped {
+	int domid;
+	uint64_t n;
+};
+
 static pthread_mutex_t audit_lock = PTHREAD_MUTEX_INITIALIZER;
 static time_t audit_sec;
 static unsigned int audit_in_sec;
-static uint64_t audit_dropped;
+static struct audit_bucket audit_buckets[AUDIT_BUCKETS], audit_overflow = { .domid = AUDIT_OVERFLOW };
 
-/* A token bucket so that a guest hammering a denied call cannot flood the log. */
-static bool audit_ratelimit(uint64_t *dropped)
+static struct audit_bucket *audit_bucket_of(int domid)
 {
+	uint32_t h = (uint32_t)domid * 0x9e3779b1u;
+
+	for (unsigned int i = 0; i < AUDIT_BUCKETS; i++) {
+		struct audit_bucket *b = &audit_buckets[(h + i) % AUDIT_BUCKETS];
+
+		if (!b->used) {
+			*b = (struct audit_bucket){ .domid = domid, .used = true };
+			return b;
+		}
+		if (b->domid == domid)
+			return b;
+	}
+	return &audit_overflow;
+}
+
+/*
+ * Start a new second: collect what was dropped into out (room for every
+ * bucket and the overflow) and empty the table. Called with audit_lock.
+ */
+static unsigned int audit_new_second(struct audit_dropped *out)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < AUDIT_BUCKETS; i++) {
+		struct audit_bucket *b = &audit_buckets[i];
+
+		if (b->used && b->dropped)
+			out[n++] = (struct audit_dropped){ b->domid, b->dropped };
+		b->used = false;
+	}
+	if (audit_overflow.dropped)
+		out[n++] = (struct audit_dropped){ AUDIT_OVERFLOW, audit_overflow.dropped };
+	audit_overflow.lines = 0;
+	audit_overflow.dropped = 0;
+	audit_in_sec = 0;
+	return n;
+}
+
+static void audit_report_dropped(const struct audit_dropped *d, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned long long c = d[i].n;
+
+		if (d[i].domid >= 0)
+			log_warn("avc: %llu audit messages from domid %d suppressed", c, d[i].domid);
+		else if (d[i].domid == AUDIT_OVERFLOW)
+			log_warn("avc: %llu audit messages from other domains suppressed", c);
+		else
+			log_warn("avc: %llu audit messages (no domain) suppressed", c);
+	}
+}
+
+/* May a line for subject domid (-1: none) be logged now? */
+static bool audit_ratelimit(int domid)
+{
+	struct audit_dropped dropped[AUDIT_BUCKETS + 1];
+	struct audit_bucket *b;
+	unsigned int nd = 0;
 	struct timespec ts;
 	bool ok;
 
@@ -235,17 +318,18 @@ static bool audit_ratelimit(uint64_t *dropped)
 	pthread_mutex_lock(&audit_lock);
 	if (ts.tv_sec != audit_sec) {
 		audit_sec = ts.tv_sec;
-		audit_in_sec = 0;
+		nd = audit_new_second(dropped);
 	}
-	ok = audit_in_sec++ < AVC_AUDIT_PER_SEC;
-	*dropped = 0;
+	b = audit_bucket_of(domid);
+	ok = b->lines < AVC_AUDIT_PER_DOMAIN && audit_in_sec < AVC_AUDIT_PER_SEC;
 	if (ok) {
-		*dropped = audit_dropped;
-		audit_dropped = 0;
+		b->lines++;
+		audit_in_sec++;
 	} else {
-		audit_dropped++;
+		b->dropped++;
 	}
 	pthread_mutex_unlock(&audit_lock);
+	audit_report_dropped(dropped, nd);
 	return ok;
 }
 
@@ -254,12 +338,9 @@ static void avc_audit(uint32_t ssid, uint32_t tsid, enum flask_class c, uint32_t
 {
 	char line[2 * SS_CONTEXT_MAX + 512], *sctx = NULL, *tctx = NULL;
 	size_t len, off;
-	uint64_t dropped;
 
-	if (!audit_ratelimit(&dropped))
+	if (!audit_ratelimit(ad && ad->domid >= 0 ? ad->domid : -1))
 		return;
-	if (dropped)
-		log_warn("avc: %llu audit messages suppressed", (unsigned long long)dropped);
 	off = snprintf(line, sizeof(line), "avc:  %s  {", granted ? "granted" : "denied");
 	for (int i = 0; i < FLASK_MAX_PERMS && off < sizeof(line); i++) {
 		if (!(perms & (1u << i)))

@@ -57,7 +57,13 @@ bool avc_enforcing(void);
 /* Where audit lines go; NULL restores the default (the bulkhead log). */
 void avc_set_audit_sink(void (*sink)(const char *line));
 
-/* Audit lines allowed per second before the rest are counted, not printed. */
+/*
+ * Audit lines allowed per second, for each subject domain and for all of
+ * them, before the rest are counted, not printed. At the next second's
+ * first line, each domain's count is logged ("avc: N audit messages from
+ * domid D suppressed").
+ */
+#define AVC_AUDIT_PER_DOMAIN 25
 #define AVC_AUDIT_PER_SEC 200
 
 #endif

@@ -112,6 +112,17 @@ int flask_op_may_load(const struct flask_subject *s)
 	return has_security(s, SECURITY__LOAD_POLICY);
 }
 
+int flask_op_may_check_context(const struct flask_subject *s)
+{
+	return has_security(s, SECURITY__CHECK_CONTEXT);
+}
+
+/* The permission flask_op_getbool (compute_av) or flask_op_setbool (setbool) needs. */
+int flask_op_may_bool(const struct flask_subject *s, bool set)
+{
+	return has_security(s, set ? SECURITY__SETBOOL : SECURITY__COMPUTE_AV);
+}
+
 int flask_op_getenforce(const struct flask_subject *s, int *enforcing)
 {
 	int rc = has_security(s, SECURITY__COMPUTE_AV);

@@ -59,8 +59,14 @@ int flask_load_file(const char *path, char *err, size_t errlen);
 /* Guarded operations: 0 or a negative errno (-EACCES when denied). */
 int flask_op_load(const struct flask_subject *s, const void *data, size_t len, char *err,
 		  size_t errlen);
-/* The load check alone: lets the control socket refuse before it reads a policy. */
+/*
+ * The checks alone, for a transport that must refuse before it allocates or
+ * copies what the caller sized (a policy, a context, a boolean's name). The
+ * operation checks again; an AVC hit makes that cheap.
+ */
 int flask_op_may_load(const struct flask_subject *s);
+int flask_op_may_check_context(const struct flask_subject *s);
+int flask_op_may_bool(const struct flask_subject *s, bool set);
 int flask_op_getenforce(const struct flask_subject *s, int *enforcing);
 int flask_op_setenforce(const struct flask_subject *s, int enforcing);
 int flask_op_context_to_sid(const struct flask_subject *s, const char *ctx, size_t len,

@@ -7,3 +7,15 @@ boot 60 --domain "$bad" --domain "$good"
 expect_log triplefault "crashed: vcpu0 triple fault"
 expect_out "domain 1 (triplefault) crashed"
 expect_log healthy "^selftest: PASS$"
+
+# A start context that bulkhead's checks pass but KVM refuses: vCPU 1's
+# thread crashes the domain, which is torn down while its neighbour runs.
+rm -rf "$WORK/log"
+bad=$(cfg badctx triplefault vcpus=2 'cmdline="how=badctx"')
+boot 60 --domain "$bad" --domain "$good"
+[ $rc -eq 0 ] || fail "bulkhead exited $rc: $(tail -n 5 "$WORK/out")"
+expect_log badctx "^triplefault: initialise vcpu1 0$"
+expect_log badctx "crashed: vcpu1: KVM refused its initial context"
+expect_out "domain 1 (badctx) crashed"
+expect_log healthy "^selftest: PASS$"
+echo ok

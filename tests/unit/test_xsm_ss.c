@@ -1905,15 +1905,34 @@ static void test_audit_format(void **state)
 	assert_int_equal(audit_lines(), 6);
 }
 
+static void deny_as(int domid, unsigned int n)
+{
+	const struct avc_audit ad = { .domid = domid };
+
+	for (unsigned int i = 0; i < n; i++)
+		(void)avc_has_perm(type_sid[T_APPVM], SECINITSID_SECURITY, SECCLASS_SECURITY,
+				   SECURITY__LOAD_POLICY, &ad);
+}
+
+/*
+ * Each subject domain has its own budget under the global one: a domain
+ * that floods denials cannot hide another's, and the suppressed count names
+ * the domain it belongs to.
+ */
 static void test_audit_ratelimit(void **state)
 {
-	const uint32_t app = type_sid[T_APPVM];
-	const unsigned int n = 3 * AVC_AUDIT_PER_SEC;
+	const unsigned int flood = 3 * AVC_AUDIT_PER_SEC, quiet = 11;
+	const unsigned int others = AVC_AUDIT_PER_SEC / AVC_AUDIT_PER_DOMAIN;
+	char *log = malloc(BH_LOG_RING + 1);
 	struct avc_stats st, d;
+	unsigned int after_quiet = 0;
+	char want[128];
+	size_t n;
 	int tries;
 
 	(void)state;
-	/* All n inside one second; a slow machine that crosses one tries again. */
+	assert_non_null(log);
+	/* All of it inside one second; a slow machine that crosses one tries again. */
 	for (tries = 0; tries < 5; tries++) {
 		uint64_t sec;
 
@@ -1921,21 +1940,45 @@ static void test_audit_ratelimit(void **state)
 		audit_reset();
 		avc_get_stats(&st);
 		sec = mono_sec();
-		for (unsigned int i = 0; i < n; i++)
-			(void)avc_has_perm(app, SECINITSID_SECURITY, SECCLASS_SECURITY,
-					   SECURITY__LOAD_POLICY, NULL);
+		deny_as(1, flood);
+		deny_as(2, quiet);
+		after_quiet = audit_lines();
+		/* Enough other domains to spend the global budget, each its own. */
+		for (unsigned int i = 0; i < others; i++)
+			deny_as(3 + i, AVC_AUDIT_PER_DOMAIN);
 		if (mono_sec() == sec)
 			break;
 	}
 	assert_true(tries < 5);
 	d = stats_delta(&st);
-	assert_int_equal(d.denials, n);
+	assert_int_equal(d.denials, flood + quiet + others * AVC_AUDIT_PER_DOMAIN);
+	assert_int_equal(after_quiet, AVC_AUDIT_PER_DOMAIN + quiet);
 	assert_int_equal(audit_lines(), AVC_AUDIT_PER_SEC);
-	/* The next second brings a fresh allowance. */
+	/* The next second's first line reports the last one's losses, by domain. */
+	wait_next_second();
+	bh_log_init("test_xsm_ss", BH_LOG_WARN);
+	bh_log_read(log, BH_LOG_RING, true);
+	audit_reset();
+	deny_as(2, 1);
+	assert_int_equal(audit_lines(), 1);
+	n = bh_log_read(log, BH_LOG_RING, true);
+	log[n] = 0;
+	bh_log_init("test_xsm_ss", BH_LOG_ERR);
+	snprintf(want, sizeof(want), "avc: %u audit messages from domid 1 suppressed\n",
+		 flood - AVC_AUDIT_PER_DOMAIN);
+	assert_non_null(strstr(log, want));
+	assert_null(strstr(log, "from domid 2 suppressed"));
+	snprintf(want, sizeof(want), "avc: %u audit messages from domid %u suppressed\n",
+		 AVC_AUDIT_PER_DOMAIN, 3 + others - 1);
+	assert_non_null(strstr(log, want));
+	/* Checks made for no domain share one bucket of their own. */
 	wait_next_second();
 	audit_reset();
-	assert_false(allowed(app, SECINITSID_SECURITY, SECCLASS_SECURITY, SECURITY__LOAD_POLICY));
-	assert_int_equal(audit_lines(), 1);
+	for (unsigned int i = 0; i < 2 * AVC_AUDIT_PER_DOMAIN; i++)
+		assert_false(allowed(type_sid[T_APPVM], SECINITSID_SECURITY, SECCLASS_SECURITY,
+				     SECURITY__LOAD_POLICY));
+	assert_int_equal(audit_lines(), AVC_AUDIT_PER_DOMAIN);
+	free(log);
 }
 
 /* ---- reloads racing lookups -------------------------------------------------- */

@@ -9,7 +9,15 @@
  *                            denies it; send one ping, wait for the pong
  *   role=xsm                 call each FLASK operation (xsm_op) and print
  *                            its result: "flasktest: xsm NAME RC"
-
+ *   role=bigload size=N rounds=R
+ *                            call FLASK_LOAD with an N-byte buffer R times
+ *                            on every vCPU at once, stopping at the first
+ *                            result that is not a denial; print each
+ *                            vCPU's last result: "flasktest: bigload cpu C
+ *                            rc RC", then "flasktest: bigload done"
+ *   role=flood               repeat FLASK_GETENFORCE, denied, until the
+ *                            time is up; print "flasktest: flooding" after
+ *                            the first call
  *   seconds=N (default 30)   give up after N seconds
  *
  * Every denial is printed once per operation ("denied NAME -13"), then
@@ -162,6 +170,81 @@ static int xsm_ops(void)
 	return 0;
 }
 
+static void *bigload_buf;
+static uint32_t bigload_size;
+static uint64_t bigload_rounds;
+static volatile long bigload_rc[BK_MAX_CPUS];
+static volatile int bigload_done[BK_MAX_CPUS];
+
+static void bigload_cpu(unsigned int cpu)
+{
+	static struct xen_flask_op op[BK_MAX_CPUS];
+	long rc = 0;
+
+	for (uint64_t i = 0; i < bigload_rounds; i++) {
+		memset(&op[cpu], 0, sizeof(op[cpu]));
+		set_xen_guest_handle(op[cpu].u.load.buffer, bigload_buf);
+		op[cpu].u.load.size = bigload_size;
+		rc = xsm(&op[cpu], FLASK_LOAD);
+		if (rc != -EACCES)
+			break;
+	}
+	bigload_rc[cpu] = rc;
+	__atomic_store_n(&bigload_done[cpu], 1, __ATOMIC_RELEASE);
+}
+
+static int bigload(const char *cmdline)
+{
+	unsigned int n = smp_nr_vcpus(), cpu;
+	int rc;
+
+	bigload_size = (uint32_t)cmdline_get_u64(cmdline, "size", 64u << 20);
+	bigload_rounds = cmdline_get_u64(cmdline, "rounds", 1);
+	/* Only the allocator's header is written: the guest touches no more of it. */
+	bigload_buf = malloc(bigload_size);
+	if (!bigload_buf) {
+		printk("flasktest: FAIL no %u-byte buffer\n", bigload_size);
+		return 1;
+	}
+	printk("flasktest: bigload %u vCPUs, %u bytes, %llu rounds\n", n, bigload_size,
+	       (unsigned long long)bigload_rounds);
+	for (cpu = 1; cpu < n; cpu++) {
+		rc = smp_start_cpu(cpu, bigload_cpu);
+		if (rc) {
+			printk("flasktest: FAIL vcpu %u: %d\n", cpu, rc);
+			return 1;
+		}
+	}
+	bigload_cpu(0);
+	for (cpu = 0; cpu < n; cpu++) {
+		while (!__atomic_load_n(&bigload_done[cpu], __ATOMIC_ACQUIRE) && now_ns() < give_up)
+			sleep_until(now_ns() + 10 * MS);
+		if (!bigload_done[cpu]) {
+			printk("flasktest: FAIL vcpu %u did not finish\n", cpu);
+			return 1;
+		}
+		printk("flasktest: bigload cpu %u rc %ld\n", cpu, bigload_rc[cpu]);
+	}
+	printk("flasktest: bigload done\n");
+	return 0;
+}
+
+static int flood(void)
+{
+	static struct xen_flask_op op;
+	uint64_t calls = 0;
+	long rc;
+
+	do {
+		memset(&op, 0, sizeof(op));
+		rc = xsm(&op, FLASK_GETENFORCE);
+		if (!calls++)
+			printk("flasktest: flooding (%ld)\n", rc);
+	} while (rc == -EACCES && now_ns() < give_up);
+	printk("flasktest: flood ended after %llu calls: %ld\n", (unsigned long long)calls, rc);
+	return rc == -EACCES ? 0 : 1;
+}
+
 int app_main(const char *cmdline)
 {
 	char role[16];
@@ -169,11 +252,15 @@ int app_main(const char *cmdline)
 
 	give_up = now_ns() + cmdline_get_u64(cmdline, "seconds", 30) * SEC;
 	if (!cmdline_get(cmdline, "role", role, sizeof(role))) {
-		printk("flasktest: FAIL give role=server|client|xsm\n");
+		printk("flasktest: FAIL give role=server|client|xsm|bigload|flood\n");
 		return 1;
 	}
 	if (!strcmp(role, "xsm"))
 		return xsm_ops();
+	if (!strcmp(role, "bigload"))
+		return bigload(cmdline);
+	if (!strcmp(role, "flood"))
+		return flood();
 	if (!peer) {
 		printk("flasktest: FAIL give peer=DOMID\n");
 		return 1;
