@@ -387,10 +387,14 @@ void service_port_bound(struct service *s, uint32_t local, struct domain *d, uin
 int service_evtchn_bind_virq(struct service *s, uint32_t virq)
 {
 	uint32_t local;
+	int rc;
 
 	if (virq != VIRQ_DOM_EXC)
 		return -EINVAL;
-	xsm_service_virq(s);
+	/* As in Xen, only the designated handler learns of every domain's life cycle. */
+	rc = xsm_service_virq(s, virq);
+	if (rc)
+		return rc;
 	local = reserve_port(s, SVC_PORT_VIRQ);
 	return local ? (int)local : -ENOSPC;
 }

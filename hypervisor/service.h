@@ -97,6 +97,7 @@ int service_arena_register(struct service *s, uint32_t role, uint32_t pages, int
 			   char *err, size_t errlen);
 /* BH_CTL_EVTCHN_*: local ports, or -errno. */
 int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port);
+/* VIRQ_DOM_EXC only, and only for a label allowed to be its handler (-EACCES). */
 int service_evtchn_bind_virq(struct service *s, uint32_t virq);
 int service_evtchn_send(struct service *s, uint32_t port);
 int service_evtchn_close(struct service *s, uint32_t port);
