@@ -28,6 +28,8 @@ static pthread_mutex_t services_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct service *services;         /* every live service, for VIRQ_DOM_EXC */
 static struct arena *xenstore_arena;     /* the current xenstored's, with a reference */
 static struct service *port_owner[SERVICE_MAX_PORTS]; /* dom0's port space */
+static bool port_is_store[SERVICE_MAX_PORTS];         /* a store port (service.h) */
+static uint32_t quota_ports_in_use;                   /* every service's quota_ports */
 
 /* ---- arenas ------------------------------------------------------------------ */
 
@@ -308,16 +310,28 @@ unsigned int service_take_closed(struct service *s, uint32_t *ports, unsigned in
 	return take_bits(s, s->closed, ports, max);
 }
 
-/* A free port of dom0's, reserved for s as `state`; 0 when there is none. */
-static uint32_t reserve_port(struct service *s, uint8_t state)
+/*
+ * A free port of dom0's, reserved for s as `state`; 0 when there is none
+ * or s is at its quota. Only a store port may take one of the numbers
+ * kept for store ports.
+ */
+static uint32_t reserve_port(struct service *s, uint8_t state, bool store)
 {
-	uint32_t p;
+	uint32_t p = SERVICE_MAX_PORTS;
 
 	pthread_mutex_lock(&services_lock);
-	for (p = 1; p < SERVICE_MAX_PORTS && port_owner[p]; p++)
-		;
-	if (p < SERVICE_MAX_PORTS)
+	if (store || (s->quota_ports < SERVICE_PORT_QUOTA &&
+		      quota_ports_in_use < SERVICE_MAX_PORTS - 1 - SERVICE_STORE_PORTS))
+		for (p = 1; p < SERVICE_MAX_PORTS && port_owner[p]; p++)
+			;
+	if (p < SERVICE_MAX_PORTS) {
 		port_owner[p] = s;
+		port_is_store[p] = store;
+		if (!store) {
+			s->quota_ports++;
+			quota_ports_in_use++;
+		}
+	}
 	pthread_mutex_unlock(&services_lock);
 	if (p == SERVICE_MAX_PORTS)
 		return 0;
@@ -336,14 +350,21 @@ static void release_port(struct service *s, uint32_t p)
 	atomic_fetch_and(&s->pending[p / 64], ~(1ull << (p % 64)));
 	atomic_fetch_and(&s->closed[p / 64], ~(1ull << (p % 64)));
 	pthread_mutex_lock(&services_lock);
-	if (port_owner[p] == s)
+	if (port_owner[p] == s) {
 		port_owner[p] = NULL;
+		if (!port_is_store[p]) {
+			s->quota_ports--;
+			quota_ports_in_use--;
+		}
+		port_is_store[p] = false;
+	}
 	pthread_mutex_unlock(&services_lock);
 }
 
 int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port)
 {
 	struct domain *d = domain_get(domid);
+	bool store = false;
 	uint32_t local;
 	int rc;
 
@@ -351,17 +372,15 @@ int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port)
 		return -ESRCH;
 	/* A domain's xenstore port is for the xenstored that holds its ring, no other service. */
 	if (d->store_arena && remote_port == d->hvm_param[HVM_PARAM_STORE_EVTCHN]) {
-		bool ours;
-
 		pthread_mutex_lock(&s->lock);
-		ours = s->arena == d->store_arena;
+		store = s->arena == d->store_arena;
 		pthread_mutex_unlock(&s->lock);
-		if (!ours) {
+		if (!store) {
 			domain_put(d);
 			return -EACCES;
 		}
 	}
-	local = reserve_port(s, SVC_PORT_CLOSED);
+	local = reserve_port(s, SVC_PORT_CLOSED, store);
 	if (!local) {
 		domain_put(d);
 		return -ENOSPC;
@@ -395,7 +414,7 @@ int service_evtchn_bind_virq(struct service *s, uint32_t virq)
 	rc = xsm_service_virq(s, virq);
 	if (rc)
 		return rc;
-	local = reserve_port(s, SVC_PORT_VIRQ);
+	local = reserve_port(s, SVC_PORT_VIRQ, false);
 	return local ? (int)local : -ENOSPC;
 }
 
@@ -411,7 +430,7 @@ int service_evtchn_alloc_unbound(struct service *s, domid_t domid)
 	domain_put(d);
 	if (rc)
 		return rc;
-	local = reserve_port(s, SVC_PORT_UNBOUND);
+	local = reserve_port(s, SVC_PORT_UNBOUND, false);
 	if (!local)
 		return -ENOSPC;
 	pthread_mutex_lock(&s->lock);

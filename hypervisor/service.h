@@ -38,7 +38,17 @@
 
 #include "flask.h"
 
-#define SERVICE_MAX_PORTS 4096  /* local ports per service; 0 is never used */
+#define SERVICE_MAX_PORTS 4096  /* dom0's port numbers; 0 is never used */
+/*
+ * Quotas on dom0's shared port space (docs/hardening.md). A domain's
+ * xenstore port, bound by the xenstored that holds its ring, is a store
+ * port: it counts against nothing, and SERVICE_STORE_PORTS numbers are
+ * kept for store ports alone, so that no other service can stop xenstored
+ * from serving a new domain. Every other port counts against its
+ * connection, at most SERVICE_PORT_QUOTA.
+ */
+#define SERVICE_PORT_QUOTA 1024
+#define SERVICE_STORE_PORTS 1024
 #define ARENA_MAX_PAGES 65536   /* 256 MiB */
 /* The xenstore ring's guest-physical page: in the MMIO hole, as Xen's PVH special pages. */
 #define BH_STORE_GPA 0xfeff0000ull
@@ -84,6 +94,8 @@ struct service {
 	_Atomic uint64_t closed[SERVICE_MAX_PORTS / 64]; /* guest ends gone, not yet told */
 	struct arena *arena;  /* the one it registered, if any */
 	struct service *next; /* services_lock */
+	uint32_t quota_ports; /* services_lock: ports held that are not store ports */
+	uint32_t grants;      /* dom0_grants_lock: live dom0 grants (owner == this) */
 };
 
 /* A connection becomes a service on its first service op. NULL when out of memory. */
@@ -140,12 +152,15 @@ void arena_put(struct arena *a);
 
 /*
  * dom0 grants (service_grant.c): at most DOM0_GRANT_MAX, refs from
- * DOM0_GRANT_FIRST (Xen keeps the first 8 for the toolstack).
+ * DOM0_GRANT_FIRST (Xen keeps the first 8 for the toolstack), and at most
+ * DOM0_GRANT_QUOTA live ones per connection (two vchans of the largest
+ * rings, docs/hardening.md).
  */
 #define DOM0_GRANT_MAX 4096
 #define DOM0_GRANT_FIRST 8
+#define DOM0_GRANT_QUOTA 1024
 
-/* BH_CTL_GRANT_ACCESS: the ref, or -errno. */
+/* BH_CTL_GRANT_ACCESS: the ref, or -errno (-ENOSPC: the table or the connection's quota is full). */
 int service_grant_access(struct service *s, domid_t domid, uint32_t page, bool readonly,
 			 char *err, size_t errlen);
 /* BH_CTL_GRANT_END: 0, -EBUSY while mapped, -EINVAL if not the caller's. */

@@ -78,10 +78,20 @@ int service_grant_access(struct service *s, domid_t domid, uint32_t page, bool r
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&dom0_grants_lock);
+	/* One connection must not take the table every service shares. */
+	if (s->grants >= DOM0_GRANT_QUOTA) {
+		pthread_mutex_unlock(&dom0_grants_lock);
+		snprintf(err, errlen, "this connection holds its quota of %u dom0 grants",
+			 DOM0_GRANT_QUOTA);
+		arena_put(a);
+		return -ENOSPC;
+	}
 	for (ref = DOM0_GRANT_FIRST; ref < DOM0_GRANT_MAX && dom0_grants[ref].arena; ref++)
 		;
-	if (ref < DOM0_GRANT_MAX)
+	if (ref < DOM0_GRANT_MAX) {
 		dom0_grants[ref] = (struct dom0_grant){ a, s, page, s->sid, 0, domid, readonly };
+		s->grants++;
+	}
 	pthread_mutex_unlock(&dom0_grants_lock);
 	if (ref == DOM0_GRANT_MAX) {
 		snprintf(err, errlen, "dom0's %u grant entries are all in use", DOM0_GRANT_MAX);
@@ -89,6 +99,14 @@ int service_grant_access(struct service *s, domid_t domid, uint32_t page, bool r
 		return -ENOSPC;
 	}
 	return (int)ref;
+}
+
+/* The owner lets go of g (with the lock): it leaves the owner's quota. */
+static struct arena *grant_disown(struct dom0_grant *g)
+{
+	g->owner->grants--;
+	g->owner = NULL;
+	return grant_maybe_free(g);
 }
 
 int service_grant_end(struct service *s, uint32_t ref)
@@ -103,8 +121,7 @@ int service_grant_end(struct service *s, uint32_t ref)
 		if (dom0_grants[ref].maps) {
 			rc = -EBUSY;
 		} else {
-			dom0_grants[ref].owner = NULL;
-			a = grant_maybe_free(&dom0_grants[ref]);
+			a = grant_disown(&dom0_grants[ref]);
 			rc = 0;
 		}
 	}
@@ -120,10 +137,8 @@ void service_grant_close(struct service *s)
 		struct arena *a = NULL;
 
 		pthread_mutex_lock(&dom0_grants_lock);
-		if (dom0_grants[ref].arena && dom0_grants[ref].owner == s) {
-			dom0_grants[ref].owner = NULL;
-			a = grant_maybe_free(&dom0_grants[ref]);
-		}
+		if (dom0_grants[ref].arena && dom0_grants[ref].owner == s)
+			a = grant_disown(&dom0_grants[ref]);
 		pthread_mutex_unlock(&dom0_grants_lock);
 		if (a)
 			arena_put(a);
