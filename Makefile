@@ -103,11 +103,16 @@ $(B)/bin/bulkhead: $(B)/obj/hypervisor/main.o $(B)/lib/libhv.a $(B)/lib/libbh.a
 	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp $(TPM_LIBS) -o $@
 
 # The same with test-only triggers (BH_TEST_TRIGGERS): for the tests, never installed.
-$(B)/obj/hypervisor/main-test.o: hypervisor/main.c $(DEPS_STAMP)
+# The files that have triggers are built again with them and linked before libhv.a,
+# so that their objects in it are not used.
+TEST_TRIGGER_SRCS := hypervisor/main.c hypervisor/domctl.c
+TEST_TRIGGER_OBJS := $(patsubst %.c,$(B)/obj/test-triggers/%.o,$(TEST_TRIGGER_SRCS))
+
+$(B)/obj/test-triggers/%.o: %.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -DBH_TEST_TRIGGERS -MMD -MP -c $< -o $@
 
-$(B)/bin/bulkhead-test: $(B)/obj/hypervisor/main-test.o $(B)/lib/libhv.a $(B)/lib/libbh.a
+$(B)/bin/bulkhead-test: $(TEST_TRIGGER_OBJS) $(B)/lib/libhv.a $(B)/lib/libbh.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_LDFLAGS) $^ $(SEPOL_A) -lseccomp $(TPM_LIBS) -o $@
 

@@ -398,7 +398,9 @@ void service_port_bound(struct service *s, uint32_t local, struct domain *d, uin
 			uint32_t sid)
 {
 	pthread_mutex_lock(&s->lock);
-	s->port[local] = (struct service_port){ SVC_PORT_DOMAIN, d->id, port, d, sid };
+	s->port[local] = (struct service_port){
+		.state = SVC_PORT_DOMAIN, .domid = d->id, .port = port, .d = d, .sid = sid
+	};
 	pthread_mutex_unlock(&s->lock);
 	set_pending(s, local); /* as Xen does for a new binding: nothing is lost */
 }
@@ -422,11 +424,13 @@ int service_evtchn_alloc_unbound(struct service *s, domid_t domid)
 {
 	struct domain *d = domain_get(domid);
 	uint32_t local, sid;
+	uint64_t serial;
 	int rc;
 
 	if (!d)
 		return -ESRCH;
 	rc = xsm_service_evtchn_unbound(s, d, &sid);
+	serial = d->serial;
 	domain_put(d);
 	if (rc)
 		return rc;
@@ -435,6 +439,7 @@ int service_evtchn_alloc_unbound(struct service *s, domid_t domid)
 		return -ENOSPC;
 	pthread_mutex_lock(&s->lock);
 	s->port[local].domid = domid;
+	s->port[local].serial = serial;
 	s->port[local].sid = sid;
 	pthread_mutex_unlock(&s->lock);
 	return (int)local;
@@ -457,13 +462,16 @@ struct service *service_bind_from_guest(struct domain *d, uint32_t port, uint32_
 	if (!s)
 		return NULL;
 	pthread_mutex_lock(&s->lock);
-	if (s->dead || s->port[port].state != SVC_PORT_UNBOUND || s->port[port].domid != d->id)
+	if (s->dead || s->port[port].state != SVC_PORT_UNBOUND || s->port[port].domid != d->id ||
+	    s->port[port].serial != d->serial)
 		goto fail;
 	if (xsm_service_evtchn_bind(s, d, chn, &send)) {
 		*rc = -XEN_EACCES;
 		goto fail;
 	}
-	s->port[port] = (struct service_port){ SVC_PORT_DOMAIN, d->id, local, d, send };
+	s->port[port] = (struct service_port){
+		.state = SVC_PORT_DOMAIN, .domid = d->id, .port = local, .d = d, .sid = send
+	};
 	pthread_mutex_unlock(&s->lock);
 	set_pending(s, port); /* the service learns its client came */
 	*rc = 0;
@@ -568,6 +576,27 @@ void service_close(struct service *s)
 	s->dead = true;
 	pthread_mutex_unlock(&s->lock);
 	arena_put(a);
+}
+
+void service_domain_gone(const struct domain *d)
+{
+	pthread_mutex_lock(&services_lock);
+	for (struct service *s = services; s; s = s->next) {
+		pthread_mutex_lock(&s->lock);
+		for (uint32_t p = 1; p < SERVICE_MAX_PORTS; p++) {
+			struct service_port *sp = &s->port[p];
+
+			if (sp->state == SVC_PORT_UNBOUND && sp->domid == d->id &&
+			    sp->serial == d->serial) {
+				sp->state = SVC_PORT_CLOSED;
+				atomic_fetch_or(&s->closed[p / 64], 1ull << (p % 64));
+				set_pending(s, p);
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	pthread_mutex_unlock(&services_lock);
+	dom0_grants_domain_gone(d);
 }
 
 void service_dom_exc(void)

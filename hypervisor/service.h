@@ -67,6 +67,7 @@ enum service_port_state {
 struct service_port {
 	uint8_t state;
 	domid_t domid;
+	uint64_t serial;      /* SVC_PORT_UNBOUND: the domain's (domain.h) */
 	uint32_t port;        /* the guest's port */
 	struct domain *d;     /* SVC_PORT_DOMAIN; kept alive by the guest's end */
 	uint32_t sid;         /* this end's Flask label */
@@ -135,6 +136,15 @@ void service_port_peer_closed(struct service *s, uint32_t port);
 void service_port_bound(struct service *s, uint32_t local, struct domain *d, uint32_t port,
 			uint32_t sid);
 
+/*
+ * d is gone from the registry: ports offered to it become closed guest
+ * ends (the service is told, as when a bound guest goes), and dom0 grants
+ * to it name DOMID_INVALID, so that a later domain with its id can use
+ * neither.
+ */
+void service_domain_gone(const struct domain *d);
+void dom0_grants_domain_gone(const struct domain *d);
+
 /* VIRQ_DOM_EXC to every service that bound it: a domain changed state. Any thread. */
 void service_dom_exc(void);
 
@@ -183,8 +193,8 @@ void service_grant_close(struct service *s);
  * the page's address in bulkhead. Both return GNTST_* statuses.
  */
 int16_t dom0_grant_sid(uint32_t ref, uint32_t *sid);
-int16_t dom0_grant_map(uint32_t ref, domid_t mapper, bool readonly, uint32_t sid, void **host,
-		       struct arena **arena);
+int16_t dom0_grant_map(uint32_t ref, const struct domain *mapper, bool readonly, uint32_t sid,
+		       void **host, struct arena **arena);
 /* The mapping of ref (from dom0_grant_map) is gone. */
 void dom0_grant_unmap(uint32_t ref, struct arena *arena);
 

@@ -9,6 +9,11 @@
  *                            denies it; send one ping, wait for the pong
  *   role=xsm                 call each FLASK operation (xsm_op) and print
  *                            its result: "flasktest: xsm NAME RC"
+ *   role=probe peer=D port=P [ref=R]
+ *                            try once to bind D's port P and to map D's
+ *                            grant R (D may be 0: the host services), and
+ *                            print "flasktest: probe bind RC map STATUS";
+ *                            a test sees what an id's new owner inherits
 
  *   seconds=N (default 30)   give up after N seconds
  *
@@ -103,6 +108,17 @@ static int client(domid_t peer, evtchn_port_t rport)
 	return 0;
 }
 
+static int probe(domid_t peer, evtchn_port_t rport, grant_ref_t ref)
+{
+	evtchn_port_t port;
+	grant_handle_t h;
+	int rc = evtchn_bind_interdomain(peer, rport, &port);
+	int st = ref ? gnttab_map(peer, ref, ram_end(), true, &h) : 0;
+
+	printk("flasktest: probe bind %d map %d\n", rc, st);
+	return 0;
+}
+
 static long xsm(struct xen_flask_op *op, uint32_t cmd)
 {
 	op->cmd = cmd;
@@ -169,11 +185,14 @@ int app_main(const char *cmdline)
 
 	give_up = now_ns() + cmdline_get_u64(cmdline, "seconds", 30) * SEC;
 	if (!cmdline_get(cmdline, "role", role, sizeof(role))) {
-		printk("flasktest: FAIL give role=server|client|xsm\n");
+		printk("flasktest: FAIL give role=server|client|xsm|probe\n");
 		return 1;
 	}
 	if (!strcmp(role, "xsm"))
 		return xsm_ops();
+	if (!strcmp(role, "probe"))
+		return probe(peer, (evtchn_port_t)cmdline_get_u64(cmdline, "port", 0),
+			     (grant_ref_t)cmdline_get_u64(cmdline, "ref", 0));
 	if (!peer) {
 		printk("flasktest: FAIL give peer=DOMID\n");
 		return 1;
