@@ -402,7 +402,7 @@ static struct domain *close_port_locked(struct domain *d, evtchn_port_t port)
 		break;
 	}
 	case ECS_SERVICE:
-		service_port_peer_closed(ch->svc, ch->remote_port);
+		service_port_peer_closed(ch->svc, ch->remote_port, d, port);
 		service_put(ch->svc); /* never the last: the connection holds its own */
 		break;
 	}
@@ -576,7 +576,7 @@ static long evtchn_send(struct vcpu *v, evtchn_port_t port)
 		set_pending_locked(ld, port);
 		break;
 	case ECS_SERVICE:
-		service_port_notify(ch->svc, ch->remote_port);
+		service_port_notify(ch->svc, ch->remote_port, ld, port);
 		break;
 	case ECS_UNBOUND:
 		/* Xen drops the notification silently. */
@@ -767,6 +767,7 @@ void evtchn_service_unbind(struct domain *d, uint32_t port, struct service *s, u
 	pthread_mutex_lock(&d->evtchn.lock);
 	ch = service_chn(d, port, s, local);
 	if (ch) {
+		service_port_unbound(s, local, d, port);
 		ch->state = ECS_UNBOUND;
 		ch->svc = NULL;
 		ch->remote_port = 0;

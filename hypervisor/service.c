@@ -257,24 +257,54 @@ static void set_pending(struct service *s, uint32_t port)
 		wake(s);
 }
 
-void service_port_notify(struct service *s, uint32_t port)
+/* Is the service's `port` the binding of d's `gport`? With s->lock. */
+static bool binding_is(const struct service *s, uint32_t port, const struct domain *d,
+		       uint32_t gport)
 {
-	if (port && port < SERVICE_MAX_PORTS)
-		set_pending(s, port);
+	const struct service_port *sp;
+
+	if (!port || port >= SERVICE_MAX_PORTS)
+		return false;
+	sp = &s->port[port];
+	return sp->state == SVC_PORT_DOMAIN && sp->d == d && sp->port == gport;
 }
 
-void service_port_peer_closed(struct service *s, uint32_t port)
+void service_port_notify(struct service *s, uint32_t port, const struct domain *d,
+			 uint32_t gport)
 {
-	if (!port || port >= SERVICE_MAX_PORTS)
-		return;
 	pthread_mutex_lock(&s->lock);
-	if (s->port[port].state == SVC_PORT_DOMAIN) {
+	if (binding_is(s, port, d, gport))
+		set_pending(s, port);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The binding is gone from the guest's side: the service must close its port. With s->lock. */
+static void mark_closed(struct service *s, uint32_t port)
+{
+	s->port[port].state = SVC_PORT_CLOSED;
+	s->port[port].d = NULL;
+	atomic_fetch_or(&s->closed[port / 64], 1ull << (port % 64));
+	set_pending(s, port);
+}
+
+void service_port_peer_closed(struct service *s, uint32_t port, const struct domain *d,
+			      uint32_t gport)
+{
+	pthread_mutex_lock(&s->lock);
+	if (binding_is(s, port, d, gport))
+		mark_closed(s, port);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void service_port_unbound(struct service *s, uint32_t port, const struct domain *d,
+			  uint32_t gport)
+{
+	pthread_mutex_lock(&s->lock);
+	if (binding_is(s, port, d, gport)) {
 		s->port[port].state = SVC_PORT_CLOSED;
 		s->port[port].d = NULL;
 	}
 	pthread_mutex_unlock(&s->lock);
-	atomic_fetch_or(&s->closed[port / 64], 1ull << (port % 64));
-	set_pending(s, port);
 }
 
 static unsigned int take_bits(struct service *s, _Atomic uint64_t *map, uint32_t *ports,
@@ -342,13 +372,17 @@ static uint32_t reserve_port(struct service *s, uint8_t state, bool store)
 	return p;
 }
 
-static void release_port(struct service *s, uint32_t p)
+/* Free the port, with s->lock: from now on no guest can bind it and nothing marks it. */
+static void free_port_locked(struct service *s, uint32_t p)
 {
-	pthread_mutex_lock(&s->lock);
 	memset(&s->port[p], 0, sizeof(s->port[p]));
-	pthread_mutex_unlock(&s->lock);
 	atomic_fetch_and(&s->pending[p / 64], ~(1ull << (p % 64)));
 	atomic_fetch_and(&s->closed[p / 64], ~(1ull << (p % 64)));
+}
+
+/* Give a freed port's number back to dom0's space. */
+static void unreserve_port(struct service *s, uint32_t p)
+{
 	pthread_mutex_lock(&services_lock);
 	if (port_owner[p] == s) {
 		port_owner[p] = NULL;
@@ -387,8 +421,12 @@ int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port)
 	}
 	/* Takes d's table lock, then ours to publish the binding. */
 	rc = evtchn_bind_service(d, remote_port, s, local);
-	if (rc)
-		release_port(s, local);
+	if (rc) {
+		pthread_mutex_lock(&s->lock);
+		free_port_locked(s, local);
+		pthread_mutex_unlock(&s->lock);
+		unreserve_port(s, local);
+	}
 	domain_put(d);
 	return rc ? rc : (int)local;
 }
@@ -401,8 +439,8 @@ void service_port_bound(struct service *s, uint32_t local, struct domain *d, uin
 	s->port[local] = (struct service_port){
 		.state = SVC_PORT_DOMAIN, .domid = d->id, .port = port, .d = d, .sid = sid
 	};
-	pthread_mutex_unlock(&s->lock);
 	set_pending(s, local); /* as Xen does for a new binding: nothing is lost */
+	pthread_mutex_unlock(&s->lock);
 }
 
 int service_evtchn_bind_virq(struct service *s, uint32_t virq)
@@ -472,8 +510,8 @@ struct service *service_bind_from_guest(struct domain *d, uint32_t port, uint32_
 	s->port[port] = (struct service_port){
 		.state = SVC_PORT_DOMAIN, .domid = d->id, .port = local, .d = d, .sid = send
 	};
-	pthread_mutex_unlock(&s->lock);
 	set_pending(s, port); /* the service learns its client came */
+	pthread_mutex_unlock(&s->lock);
 	*rc = 0;
 	return s;
 fail:
@@ -527,24 +565,41 @@ int service_evtchn_send(struct service *s, uint32_t local)
 	return rc;
 }
 
+/*
+ * A guest binds an unbound port under s->lock (service_bind_from_guest),
+ * so the port is freed under that lock in the same step as its state is
+ * last looked at: either a guest bound it first, and its end is unbound
+ * here before the port is freed, or the guest finds it free. Only this
+ * connection's thread frees its ports.
+ */
 int service_evtchn_close(struct service *s, uint32_t local)
 {
-	uint32_t gport, sid;
-	struct domain *d;
-	int rc;
+	if (!local || local >= SERVICE_MAX_PORTS)
+		return -EINVAL;
+	for (;;) {
+		struct service_port *sp = &s->port[local];
+		struct domain *d;
+		uint32_t gport;
 
-	d = port_domain(s, local, &gport, &sid, &rc);
-	if (d) {
+		pthread_mutex_lock(&s->lock);
+		if (sp->state == SVC_PORT_FREE) {
+			pthread_mutex_unlock(&s->lock);
+			return -EINVAL;
+		}
+		if (sp->state != SVC_PORT_DOMAIN)
+			break;
+		/* Alive: its end is still bound, so it has not been torn down. */
+		d = sp->d;
+		gport = sp->port;
+		domain_hold(d);
+		pthread_mutex_unlock(&s->lock);
+		/* Takes d's table lock, then ours: the port leaves SVC_PORT_DOMAIN. */
 		evtchn_service_unbind(d, gport, s, local);
 		domain_put(d);
 	}
-	pthread_mutex_lock(&s->lock);
-	if (!local || local >= SERVICE_MAX_PORTS || s->port[local].state == SVC_PORT_FREE) {
-		pthread_mutex_unlock(&s->lock);
-		return -EINVAL;
-	}
+	free_port_locked(s, local);
 	pthread_mutex_unlock(&s->lock);
-	release_port(s, local);
+	unreserve_port(s, local);
 	return 0;
 }
 
@@ -587,11 +642,8 @@ void service_domain_gone(const struct domain *d)
 			struct service_port *sp = &s->port[p];
 
 			if (sp->state == SVC_PORT_UNBOUND && sp->domid == d->id &&
-			    sp->serial == d->serial) {
-				sp->state = SVC_PORT_CLOSED;
-				atomic_fetch_or(&s->closed[p / 64], 1ull << (p % 64));
-				set_pending(s, p);
-			}
+			    sp->serial == d->serial)
+				mark_closed(s, p);
 		}
 		pthread_mutex_unlock(&s->lock);
 	}

@@ -129,9 +129,18 @@ unsigned int service_take_closed(struct service *s, uint32_t *ports, unsigned in
 struct service *service_bind_from_guest(struct domain *d, uint32_t port, uint32_t local,
 					struct evtchn *chn, long *rc);
 
-/* From evtchn.c, with the guest's table locked: the guest notified / closed its end. */
-void service_port_notify(struct service *s, uint32_t port);
-void service_port_peer_closed(struct service *s, uint32_t port);
+/*
+ * From evtchn.c, with d's table locked: d's port gport, bound to the
+ * service's port, notified / closed / was unbound by the service
+ * (evtchn_service_unbind). Each acts only if the service's port is still
+ * that binding, never on a later one that has the same number.
+ */
+void service_port_notify(struct service *s, uint32_t port, const struct domain *d,
+			 uint32_t gport);
+void service_port_peer_closed(struct service *s, uint32_t port, const struct domain *d,
+			      uint32_t gport);
+void service_port_unbound(struct service *s, uint32_t port, const struct domain *d,
+			  uint32_t gport);
 /* From evtchn.c, with the guest's table locked: the binding is made. */
 void service_port_bound(struct service *s, uint32_t local, struct domain *d, uint32_t port,
 			uint32_t sid);
