@@ -29,6 +29,7 @@ static struct service *services;         /* every live service, for VIRQ_DOM_EXC
 static struct arena *xenstore_arena;     /* the current xenstored's, with a reference */
 static struct service *port_owner[SERVICE_MAX_PORTS]; /* dom0's port space */
 static bool port_is_store[SERVICE_MAX_PORTS];         /* a store port (service.h) */
+static uint32_t port_store_page[SERVICE_MAX_PORTS];   /* its ring's page + 1, once bound */
 static uint32_t quota_ports_in_use;                   /* every service's quota_ports */
 
 /* ---- arenas ------------------------------------------------------------------ */
@@ -163,7 +164,7 @@ int service_store_setup(struct domain *d, char *err, size_t errlen)
 	for (p = 0; p < a->pages && a->used[p]; p++)
 		;
 	if (p < a->pages)
-		a->used[p] = 1;
+		a->used[p] = ARENA_PAGE_DOMAIN;
 	pthread_mutex_unlock(&a->lock);
 	if (p == a->pages) {
 		snprintf(err, errlen, "xenstored's arena is full (%u domains)", a->pages);
@@ -195,15 +196,21 @@ fail:
 	return -1;
 }
 
+/* Take one holder off a page; it is free once nobody holds it. */
+static void store_page_let_go(struct arena *a, uint64_t page, uint8_t holder)
+{
+	pthread_mutex_lock(&a->lock);
+	a->used[page] &= (uint8_t)~holder;
+	pthread_mutex_unlock(&a->lock);
+}
+
 void service_store_release(struct domain *d)
 {
 	struct arena *a = d->store_arena;
 
 	if (!a)
 		return;
-	pthread_mutex_lock(&a->lock);
-	a->used[d->store_page] = 0;
-	pthread_mutex_unlock(&a->lock);
+	store_page_let_go(a, d->store_page, ARENA_PAGE_DOMAIN);
 	d->store_arena = NULL;
 	d->store_page = BH_NO_STORE;
 	arena_put(a);
@@ -383,16 +390,25 @@ static void free_port_locked(struct service *s, uint32_t p)
 /* Give a freed port's number back to dom0's space. */
 static void unreserve_port(struct service *s, uint32_t p)
 {
+	bool store = false;
+	uint32_t page = 0;
+
 	pthread_mutex_lock(&services_lock);
 	if (port_owner[p] == s) {
 		port_owner[p] = NULL;
-		if (!port_is_store[p]) {
+		store = port_is_store[p];
+		page = port_store_page[p];
+		port_store_page[p] = 0;
+		if (!store) {
 			s->quota_ports--;
 			quota_ports_in_use--;
 		}
 		port_is_store[p] = false;
 	}
 	pthread_mutex_unlock(&services_lock);
+	/* A store port holds its ring's page (ARENA_PAGE_SERVICE, page + 1) while it is bound. */
+	if (store && page && s->arena)
+		store_page_let_go(s->arena, page - 1, ARENA_PAGE_SERVICE);
 }
 
 int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port)
@@ -426,6 +442,18 @@ int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port)
 		free_port_locked(s, local);
 		pthread_mutex_unlock(&s->lock);
 		unreserve_port(s, local);
+	} else if (store) {
+		/*
+		 * From now on the ring page waits for our close too. d is held,
+		 * so it still holds the page, and only this connection's thread
+		 * closes the port.
+		 */
+		pthread_mutex_lock(&services_lock);
+		port_store_page[local] = (uint32_t)d->store_page + 1;
+		pthread_mutex_unlock(&services_lock);
+		pthread_mutex_lock(&d->store_arena->lock);
+		d->store_arena->used[d->store_page] |= ARENA_PAGE_SERVICE;
+		pthread_mutex_unlock(&d->store_arena->lock);
 	}
 	domain_put(d);
 	return rc ? rc : (int)local;

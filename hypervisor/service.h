@@ -81,8 +81,17 @@ struct arena {
 	uint32_t pages;
 	uint32_t role;        /* bh_arena_role */
 	uint32_t owner_sid;   /* the registering service's label */
-	uint8_t *used;        /* one byte per page */
+	uint8_t *used;        /* one byte per page: ARENA_PAGE_*, free at 0 */
 };
+
+/*
+ * Who holds a xenstore arena page. A domain's ring page is handed to a new
+ * domain only once both have let go: the domain when it is freed, and the
+ * xenstored that bound its store port when it closes that port (or its
+ * connection), so that it never serves a new domain's ring as the old one's.
+ */
+#define ARENA_PAGE_DOMAIN 1u
+#define ARENA_PAGE_SERVICE 2u
 
 struct service {
 	atomic_int refcnt;
