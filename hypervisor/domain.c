@@ -31,6 +31,7 @@ struct bh_settings bh_settings = { .log_dir = "/var/log/bulkhead" };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct domain *registry;
+static atomic_uint_fast64_t last_serial;
 int kvm_fd = -1;
 int domain_event_fd = -1;
 
@@ -343,6 +344,7 @@ struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 		return NULL;
 	}
 	d->id = id;
+	d->serial = atomic_fetch_add(&last_serial, 1) + 1;
 	d->cfg = *cfg;
 	snprintf(d->name, sizeof(d->name), "%s", cfg->name);
 	snprintf(d->cfg_path, sizeof(d->cfg_path), "%s", cfg_path);
@@ -426,6 +428,9 @@ void domain_destroy(struct domain *d)
 		vcpu_destroy(&d->vcpu[i]);
 	grant_table_release_maps(d);
 	evtchn_close_all(d);
+	/* What others offered to it dies with it: a domain given its id later gets none of it. */
+	evtchn_forget_domain(d);
+	service_domain_gone(d);
 	console_close(d);
 	domain_put(d);
 }

@@ -94,6 +94,12 @@ struct vcpu {
 
 struct domain {
 	domid_t id;
+	/*
+	 * Never reused, unlike id (domctl.c wraps ids at 0x7ff0): what is
+	 * offered to a domain names it by both, so that a later domain with
+	 * the same id inherits nothing (evtchn.c, service.c).
+	 */
+	uint64_t serial;
 	char name[XLCFG_NAME_MAX];
 	struct xlcfg cfg;
 	char cfg_path[4096];

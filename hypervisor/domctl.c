@@ -54,13 +54,33 @@ static struct domain *find_name(const char *name)
 	return NULL;
 }
 
+#ifdef BH_TEST_TRIGGERS
+/*
+ * The test build only (build/bin/bulkhead-test): $BULKHEAD_TEST_DOMID_WRAP
+ * = N hands out ids 1 to N-1 only, so that a test reaches the wrap after a
+ * few domains, not 32,751.
+ */
+static unsigned int domid_wrap(void)
+{
+	const char *n = getenv("BULKHEAD_TEST_DOMID_WRAP");
+	unsigned long v = n ? strtoul(n, NULL, 0) : 0;
+
+	return v >= 2 && v < DOMID_FIRST_RESERVED ? v : DOMID_FIRST_RESERVED;
+}
+#else
+static unsigned int domid_wrap(void)
+{
+	return DOMID_FIRST_RESERVED;
+}
+#endif
+
 /* The next free id below Xen's reserved ones, as Xen hands them out. */
 static domid_t alloc_domid(void)
 {
 	for (unsigned int tries = 0; tries < DOMID_FIRST_RESERVED; tries++) {
 		domid_t id = next_domid;
 
-		next_domid = (unsigned int)next_domid + 1 >= DOMID_FIRST_RESERVED ? 1 : next_domid + 1;
+		next_domid = (unsigned int)next_domid + 1 >= domid_wrap() ? 1 : next_domid + 1;
 		if (!find_domain(id))
 			return id;
 	}

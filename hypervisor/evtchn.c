@@ -13,6 +13,7 @@
 #include <bulkhead/abi.h>
 
 #include "hypercall.h"
+#include "log.h"
 #include "vcpu.h"
 #include "xsm.h"
 
@@ -191,6 +192,8 @@ static long evtchn_alloc_unbound(struct vcpu *v, struct evtchn_alloc_unbound *a)
 {
 	struct domain *d = v->d;
 	domid_t remote = a->remote_dom == DOMID_SELF ? d->id : a->remote_dom;
+	struct domain *rd;
+	uint64_t serial = 0;
 	uint32_t sid;
 	long port;
 
@@ -199,6 +202,13 @@ static long evtchn_alloc_unbound(struct vcpu *v, struct evtchn_alloc_unbound *a)
 	port = xsm_evtchn_unbound(v, remote, &sid);
 	if (port)
 		return port;
+	/* Offered to that domain, or to the next one with its id if none has it now. */
+	rd = remote == d->id ? d : domain_get(remote);
+	if (rd) {
+		serial = rd->serial;
+		if (rd != d)
+			domain_put(rd);
+	}
 	pthread_mutex_lock(&d->evtchn.lock);
 	port = get_free_port(d);
 	if (port >= 0) {
@@ -208,6 +218,7 @@ static long evtchn_alloc_unbound(struct vcpu *v, struct evtchn_alloc_unbound *a)
 		ch->sid = sid;
 		ch->vcpu = 0;
 		ch->remote_dom = remote;
+		ch->remote_serial = serial;
 		a->port = port;
 	}
 	pthread_mutex_unlock(&d->evtchn.lock);
@@ -261,7 +272,8 @@ static long evtchn_bind_interdomain(struct vcpu *v, struct evtchn_bind_interdoma
 	if (b->remote_port == 0 || b->remote_port >= rd->evtchn.max_ports)
 		goto out;
 	rch = &rd->evtchn.port[b->remote_port];
-	if (rch->state != ECS_UNBOUND || rch->remote_dom != ld->id)
+	if (rch->state != ECS_UNBOUND || rch->remote_dom != ld->id ||
+	    (rch->remote_serial && rch->remote_serial != ld->serial))
 		goto out;
 	lport = get_free_port(ld);
 	if (lport < 0) {
@@ -377,6 +389,7 @@ static struct domain *close_port_locked(struct domain *d, evtchn_port_t port)
 
 		rch->state = ECS_UNBOUND;
 		rch->remote_dom = d->id;
+		rch->remote_serial = d->serial;
 		rch->remote = NULL;
 		peer = ch->remote;
 		/* Wake the peer: its channel is gone (EVTCHNOP_status says unbound). */
@@ -389,7 +402,7 @@ static struct domain *close_port_locked(struct domain *d, evtchn_port_t port)
 		break;
 	}
 	case ECS_SERVICE:
-		service_port_peer_closed(ch->svc, ch->remote_port);
+		service_port_peer_closed(ch->svc, ch->remote_port, d, port);
 		service_put(ch->svc); /* never the last: the connection holds its own */
 		break;
 	}
@@ -473,6 +486,59 @@ void evtchn_close_all(struct domain *d)
 	}
 }
 
+struct live_domains {
+	struct domain **d;
+	size_t n, cap;
+	bool short_of_memory;
+};
+
+/* domain_for_each's callback: hold each, to visit them without the registry's lock. */
+static void collect_live(struct domain *d, void *arg)
+{
+	struct live_domains *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct domain **grown = realloc(l->d, cap * sizeof(*grown));
+
+		if (!grown) {
+			l->short_of_memory = true;
+			return;
+		}
+		l->d = grown;
+		l->cap = cap;
+	}
+	domain_hold(d);
+	l->d[l->n++] = d;
+}
+
+void evtchn_forget_domain(const struct domain *gone)
+{
+	struct live_domains l = { 0 };
+
+	domain_for_each(collect_live, &l);
+	/* Ports offered to it since it existed name its serial already. */
+	if (l.short_of_memory)
+		log_warn("domain %u: out of memory: ports offered to it before it existed stay "
+			 "offered to its id", gone->id);
+	for (size_t i = 0; i < l.n; i++) {
+		struct evtchn_domain *e = &l.d[i]->evtchn;
+
+		pthread_mutex_lock(&e->lock);
+		for (unsigned int p = 1; p < e->max_ports; p++) {
+			struct evtchn *ch = &e->port[p];
+
+			/* Offered before it existed, so to it: now to it alone. */
+			if (ch->state == ECS_UNBOUND && ch->remote_dom == gone->id &&
+			    !ch->remote_serial)
+				ch->remote_serial = gone->serial;
+		}
+		pthread_mutex_unlock(&e->lock);
+		domain_put(l.d[i]);
+	}
+	free(l.d);
+}
+
 static long evtchn_send(struct vcpu *v, evtchn_port_t port)
 {
 	struct domain *ld = v->d, *rd;
@@ -510,7 +576,7 @@ static long evtchn_send(struct vcpu *v, evtchn_port_t port)
 		set_pending_locked(ld, port);
 		break;
 	case ECS_SERVICE:
-		service_port_notify(ch->svc, ch->remote_port);
+		service_port_notify(ch->svc, ch->remote_port, ld, port);
 		break;
 	case ECS_UNBOUND:
 		/* Xen drops the notification silently. */
@@ -701,6 +767,7 @@ void evtchn_service_unbind(struct domain *d, uint32_t port, struct service *s, u
 	pthread_mutex_lock(&d->evtchn.lock);
 	ch = service_chn(d, port, s, local);
 	if (ch) {
+		service_port_unbound(s, local, d, port);
 		ch->state = ECS_UNBOUND;
 		ch->svc = NULL;
 		ch->remote_port = 0;

@@ -41,6 +41,7 @@ struct evtchn {
 	uint8_t vcpu;              /* notified vCPU */
 	uint16_t virq;             /* ECS_VIRQ */
 	domid_t remote_dom;        /* ECS_UNBOUND: who may bind; ECS_INTERDOMAIN: the peer */
+	uint64_t remote_serial;    /* ECS_UNBOUND: that domain's serial, 0 = the next with that id */
 	evtchn_port_t remote_port; /* ECS_INTERDOMAIN */
 	struct domain *remote;     /* ECS_INTERDOMAIN, with a reference */
 	struct service *svc;       /* ECS_SERVICE, with a reference; remote_port is its port */
@@ -64,6 +65,12 @@ void evtchn_domain_fini(struct domain *d);
 
 /* Close every port of a dying domain; its peers' ends become unbound. */
 void evtchn_close_all(struct domain *d);
+/*
+ * d is gone from the registry: every live domain's unbound ports offered
+ * to its id before it existed now name its serial, as those offered since
+ * do, so that no later domain with that id can bind them.
+ */
+void evtchn_forget_domain(const struct domain *d);
 
 /* EVTCHNOP_* dispatch from hypercall.c. */
 long do_event_channel_op(struct vcpu *v, uint64_t cmd, uint64_t arg);

@@ -258,7 +258,7 @@ static void map_dom0_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
 		op->status = GNTST_permission_denied;
 		return;
 	}
-	op->status = dom0_grant_map(op->ref, m->id, ro, sid, &host, &a);
+	op->status = dom0_grant_map(op->ref, m, ro, sid, &host, &a);
 	if (op->status != GNTST_okay)
 		return;
 	pthread_mutex_lock(&mt->lock);

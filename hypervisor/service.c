@@ -28,6 +28,9 @@ static pthread_mutex_t services_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct service *services;         /* every live service, for VIRQ_DOM_EXC */
 static struct arena *xenstore_arena;     /* the current xenstored's, with a reference */
 static struct service *port_owner[SERVICE_MAX_PORTS]; /* dom0's port space */
+static bool port_is_store[SERVICE_MAX_PORTS];         /* a store port (service.h) */
+static uint32_t port_store_page[SERVICE_MAX_PORTS];   /* its ring's page + 1, once bound */
+static uint32_t quota_ports_in_use;                   /* every service's quota_ports */
 
 /* ---- arenas ------------------------------------------------------------------ */
 
@@ -161,7 +164,7 @@ int service_store_setup(struct domain *d, char *err, size_t errlen)
 	for (p = 0; p < a->pages && a->used[p]; p++)
 		;
 	if (p < a->pages)
-		a->used[p] = 1;
+		a->used[p] = ARENA_PAGE_DOMAIN;
 	pthread_mutex_unlock(&a->lock);
 	if (p == a->pages) {
 		snprintf(err, errlen, "xenstored's arena is full (%u domains)", a->pages);
@@ -193,15 +196,21 @@ fail:
 	return -1;
 }
 
+/* Take one holder off a page; it is free once nobody holds it. */
+static void store_page_let_go(struct arena *a, uint64_t page, uint8_t holder)
+{
+	pthread_mutex_lock(&a->lock);
+	a->used[page] &= (uint8_t)~holder;
+	pthread_mutex_unlock(&a->lock);
+}
+
 void service_store_release(struct domain *d)
 {
 	struct arena *a = d->store_arena;
 
 	if (!a)
 		return;
-	pthread_mutex_lock(&a->lock);
-	a->used[d->store_page] = 0;
-	pthread_mutex_unlock(&a->lock);
+	store_page_let_go(a, d->store_page, ARENA_PAGE_DOMAIN);
 	d->store_arena = NULL;
 	d->store_page = BH_NO_STORE;
 	arena_put(a);
@@ -255,24 +264,54 @@ static void set_pending(struct service *s, uint32_t port)
 		wake(s);
 }
 
-void service_port_notify(struct service *s, uint32_t port)
+/* Is the service's `port` the binding of d's `gport`? With s->lock. */
+static bool binding_is(const struct service *s, uint32_t port, const struct domain *d,
+		       uint32_t gport)
 {
-	if (port && port < SERVICE_MAX_PORTS)
-		set_pending(s, port);
+	const struct service_port *sp;
+
+	if (!port || port >= SERVICE_MAX_PORTS)
+		return false;
+	sp = &s->port[port];
+	return sp->state == SVC_PORT_DOMAIN && sp->d == d && sp->port == gport;
 }
 
-void service_port_peer_closed(struct service *s, uint32_t port)
+void service_port_notify(struct service *s, uint32_t port, const struct domain *d,
+			 uint32_t gport)
 {
-	if (!port || port >= SERVICE_MAX_PORTS)
-		return;
 	pthread_mutex_lock(&s->lock);
-	if (s->port[port].state == SVC_PORT_DOMAIN) {
+	if (binding_is(s, port, d, gport))
+		set_pending(s, port);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The binding is gone from the guest's side: the service must close its port. With s->lock. */
+static void mark_closed(struct service *s, uint32_t port)
+{
+	s->port[port].state = SVC_PORT_CLOSED;
+	s->port[port].d = NULL;
+	atomic_fetch_or(&s->closed[port / 64], 1ull << (port % 64));
+	set_pending(s, port);
+}
+
+void service_port_peer_closed(struct service *s, uint32_t port, const struct domain *d,
+			      uint32_t gport)
+{
+	pthread_mutex_lock(&s->lock);
+	if (binding_is(s, port, d, gport))
+		mark_closed(s, port);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void service_port_unbound(struct service *s, uint32_t port, const struct domain *d,
+			  uint32_t gport)
+{
+	pthread_mutex_lock(&s->lock);
+	if (binding_is(s, port, d, gport)) {
 		s->port[port].state = SVC_PORT_CLOSED;
 		s->port[port].d = NULL;
 	}
 	pthread_mutex_unlock(&s->lock);
-	atomic_fetch_or(&s->closed[port / 64], 1ull << (port % 64));
-	set_pending(s, port);
 }
 
 static unsigned int take_bits(struct service *s, _Atomic uint64_t *map, uint32_t *ports,
@@ -308,16 +347,28 @@ unsigned int service_take_closed(struct service *s, uint32_t *ports, unsigned in
 	return take_bits(s, s->closed, ports, max);
 }
 
-/* A free port of dom0's, reserved for s as `state`; 0 when there is none. */
-static uint32_t reserve_port(struct service *s, uint8_t state)
+/*
+ * A free port of dom0's, reserved for s as `state`; 0 when there is none
+ * or s is at its quota. Only a store port may take one of the numbers
+ * kept for store ports.
+ */
+static uint32_t reserve_port(struct service *s, uint8_t state, bool store)
 {
-	uint32_t p;
+	uint32_t p = SERVICE_MAX_PORTS;
 
 	pthread_mutex_lock(&services_lock);
-	for (p = 1; p < SERVICE_MAX_PORTS && port_owner[p]; p++)
-		;
-	if (p < SERVICE_MAX_PORTS)
+	if (store || (s->quota_ports < SERVICE_PORT_QUOTA &&
+		      quota_ports_in_use < SERVICE_MAX_PORTS - 1 - SERVICE_STORE_PORTS))
+		for (p = 1; p < SERVICE_MAX_PORTS && port_owner[p]; p++)
+			;
+	if (p < SERVICE_MAX_PORTS) {
 		port_owner[p] = s;
+		port_is_store[p] = store;
+		if (!store) {
+			s->quota_ports++;
+			quota_ports_in_use++;
+		}
+	}
 	pthread_mutex_unlock(&services_lock);
 	if (p == SERVICE_MAX_PORTS)
 		return 0;
@@ -328,22 +379,42 @@ static uint32_t reserve_port(struct service *s, uint8_t state)
 	return p;
 }
 
-static void release_port(struct service *s, uint32_t p)
+/* Free the port, with s->lock: from now on no guest can bind it and nothing marks it. */
+static void free_port_locked(struct service *s, uint32_t p)
 {
-	pthread_mutex_lock(&s->lock);
 	memset(&s->port[p], 0, sizeof(s->port[p]));
-	pthread_mutex_unlock(&s->lock);
 	atomic_fetch_and(&s->pending[p / 64], ~(1ull << (p % 64)));
 	atomic_fetch_and(&s->closed[p / 64], ~(1ull << (p % 64)));
+}
+
+/* Give a freed port's number back to dom0's space. */
+static void unreserve_port(struct service *s, uint32_t p)
+{
+	bool store = false;
+	uint32_t page = 0;
+
 	pthread_mutex_lock(&services_lock);
-	if (port_owner[p] == s)
+	if (port_owner[p] == s) {
 		port_owner[p] = NULL;
+		store = port_is_store[p];
+		page = port_store_page[p];
+		port_store_page[p] = 0;
+		if (!store) {
+			s->quota_ports--;
+			quota_ports_in_use--;
+		}
+		port_is_store[p] = false;
+	}
 	pthread_mutex_unlock(&services_lock);
+	/* A store port holds its ring's page (ARENA_PAGE_SERVICE, page + 1) while it is bound. */
+	if (store && page && s->arena)
+		store_page_let_go(s->arena, page - 1, ARENA_PAGE_SERVICE);
 }
 
 int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port)
 {
 	struct domain *d = domain_get(domid);
+	bool store = false;
 	uint32_t local;
 	int rc;
 
@@ -351,25 +422,39 @@ int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port)
 		return -ESRCH;
 	/* A domain's xenstore port is for the xenstored that holds its ring, no other service. */
 	if (d->store_arena && remote_port == d->hvm_param[HVM_PARAM_STORE_EVTCHN]) {
-		bool ours;
-
 		pthread_mutex_lock(&s->lock);
-		ours = s->arena == d->store_arena;
+		store = s->arena == d->store_arena;
 		pthread_mutex_unlock(&s->lock);
-		if (!ours) {
+		if (!store) {
 			domain_put(d);
 			return -EACCES;
 		}
 	}
-	local = reserve_port(s, SVC_PORT_CLOSED);
+	local = reserve_port(s, SVC_PORT_CLOSED, store);
 	if (!local) {
 		domain_put(d);
 		return -ENOSPC;
 	}
 	/* Takes d's table lock, then ours to publish the binding. */
 	rc = evtchn_bind_service(d, remote_port, s, local);
-	if (rc)
-		release_port(s, local);
+	if (rc) {
+		pthread_mutex_lock(&s->lock);
+		free_port_locked(s, local);
+		pthread_mutex_unlock(&s->lock);
+		unreserve_port(s, local);
+	} else if (store) {
+		/*
+		 * From now on the ring page waits for our close too. d is held,
+		 * so it still holds the page, and only this connection's thread
+		 * closes the port.
+		 */
+		pthread_mutex_lock(&services_lock);
+		port_store_page[local] = (uint32_t)d->store_page + 1;
+		pthread_mutex_unlock(&services_lock);
+		pthread_mutex_lock(&d->store_arena->lock);
+		d->store_arena->used[d->store_page] |= ARENA_PAGE_SERVICE;
+		pthread_mutex_unlock(&d->store_arena->lock);
+	}
 	domain_put(d);
 	return rc ? rc : (int)local;
 }
@@ -379,19 +464,25 @@ void service_port_bound(struct service *s, uint32_t local, struct domain *d, uin
 			uint32_t sid)
 {
 	pthread_mutex_lock(&s->lock);
-	s->port[local] = (struct service_port){ SVC_PORT_DOMAIN, d->id, port, d, sid };
-	pthread_mutex_unlock(&s->lock);
+	s->port[local] = (struct service_port){
+		.state = SVC_PORT_DOMAIN, .domid = d->id, .port = port, .d = d, .sid = sid
+	};
 	set_pending(s, local); /* as Xen does for a new binding: nothing is lost */
+	pthread_mutex_unlock(&s->lock);
 }
 
 int service_evtchn_bind_virq(struct service *s, uint32_t virq)
 {
 	uint32_t local;
+	int rc;
 
 	if (virq != VIRQ_DOM_EXC)
 		return -EINVAL;
-	xsm_service_virq(s);
-	local = reserve_port(s, SVC_PORT_VIRQ);
+	/* As in Xen, only the designated handler learns of every domain's life cycle. */
+	rc = xsm_service_virq(s, virq);
+	if (rc)
+		return rc;
+	local = reserve_port(s, SVC_PORT_VIRQ, false);
 	return local ? (int)local : -ENOSPC;
 }
 
@@ -399,19 +490,22 @@ int service_evtchn_alloc_unbound(struct service *s, domid_t domid)
 {
 	struct domain *d = domain_get(domid);
 	uint32_t local, sid;
+	uint64_t serial;
 	int rc;
 
 	if (!d)
 		return -ESRCH;
 	rc = xsm_service_evtchn_unbound(s, d, &sid);
+	serial = d->serial;
 	domain_put(d);
 	if (rc)
 		return rc;
-	local = reserve_port(s, SVC_PORT_UNBOUND);
+	local = reserve_port(s, SVC_PORT_UNBOUND, false);
 	if (!local)
 		return -ENOSPC;
 	pthread_mutex_lock(&s->lock);
 	s->port[local].domid = domid;
+	s->port[local].serial = serial;
 	s->port[local].sid = sid;
 	pthread_mutex_unlock(&s->lock);
 	return (int)local;
@@ -434,15 +528,18 @@ struct service *service_bind_from_guest(struct domain *d, uint32_t port, uint32_
 	if (!s)
 		return NULL;
 	pthread_mutex_lock(&s->lock);
-	if (s->dead || s->port[port].state != SVC_PORT_UNBOUND || s->port[port].domid != d->id)
+	if (s->dead || s->port[port].state != SVC_PORT_UNBOUND || s->port[port].domid != d->id ||
+	    s->port[port].serial != d->serial)
 		goto fail;
 	if (xsm_service_evtchn_bind(s, d, chn, &send)) {
 		*rc = -XEN_EACCES;
 		goto fail;
 	}
-	s->port[port] = (struct service_port){ SVC_PORT_DOMAIN, d->id, local, d, send };
-	pthread_mutex_unlock(&s->lock);
+	s->port[port] = (struct service_port){
+		.state = SVC_PORT_DOMAIN, .domid = d->id, .port = local, .d = d, .sid = send
+	};
 	set_pending(s, port); /* the service learns its client came */
+	pthread_mutex_unlock(&s->lock);
 	*rc = 0;
 	return s;
 fail:
@@ -496,24 +593,41 @@ int service_evtchn_send(struct service *s, uint32_t local)
 	return rc;
 }
 
+/*
+ * A guest binds an unbound port under s->lock (service_bind_from_guest),
+ * so the port is freed under that lock in the same step as its state is
+ * last looked at: either a guest bound it first, and its end is unbound
+ * here before the port is freed, or the guest finds it free. Only this
+ * connection's thread frees its ports.
+ */
 int service_evtchn_close(struct service *s, uint32_t local)
 {
-	uint32_t gport, sid;
-	struct domain *d;
-	int rc;
+	if (!local || local >= SERVICE_MAX_PORTS)
+		return -EINVAL;
+	for (;;) {
+		struct service_port *sp = &s->port[local];
+		struct domain *d;
+		uint32_t gport;
 
-	d = port_domain(s, local, &gport, &sid, &rc);
-	if (d) {
+		pthread_mutex_lock(&s->lock);
+		if (sp->state == SVC_PORT_FREE) {
+			pthread_mutex_unlock(&s->lock);
+			return -EINVAL;
+		}
+		if (sp->state != SVC_PORT_DOMAIN)
+			break;
+		/* Alive: its end is still bound, so it has not been torn down. */
+		d = sp->d;
+		gport = sp->port;
+		domain_hold(d);
+		pthread_mutex_unlock(&s->lock);
+		/* Takes d's table lock, then ours: the port leaves SVC_PORT_DOMAIN. */
 		evtchn_service_unbind(d, gport, s, local);
 		domain_put(d);
 	}
-	pthread_mutex_lock(&s->lock);
-	if (!local || local >= SERVICE_MAX_PORTS || s->port[local].state == SVC_PORT_FREE) {
-		pthread_mutex_unlock(&s->lock);
-		return -EINVAL;
-	}
+	free_port_locked(s, local);
 	pthread_mutex_unlock(&s->lock);
-	release_port(s, local);
+	unreserve_port(s, local);
 	return 0;
 }
 
@@ -545,6 +659,24 @@ void service_close(struct service *s)
 	s->dead = true;
 	pthread_mutex_unlock(&s->lock);
 	arena_put(a);
+}
+
+void service_domain_gone(const struct domain *d)
+{
+	pthread_mutex_lock(&services_lock);
+	for (struct service *s = services; s; s = s->next) {
+		pthread_mutex_lock(&s->lock);
+		for (uint32_t p = 1; p < SERVICE_MAX_PORTS; p++) {
+			struct service_port *sp = &s->port[p];
+
+			if (sp->state == SVC_PORT_UNBOUND && sp->domid == d->id &&
+			    sp->serial == d->serial)
+				mark_closed(s, p);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	pthread_mutex_unlock(&services_lock);
+	dom0_grants_domain_gone(d);
 }
 
 void service_dom_exc(void)

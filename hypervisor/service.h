@@ -38,7 +38,17 @@
 
 #include "flask.h"
 
-#define SERVICE_MAX_PORTS 4096  /* local ports per service; 0 is never used */
+#define SERVICE_MAX_PORTS 4096  /* dom0's port numbers; 0 is never used */
+/*
+ * Quotas on dom0's shared port space (docs/hardening.md). A domain's
+ * xenstore port, bound by the xenstored that holds its ring, is a store
+ * port: it counts against nothing, and SERVICE_STORE_PORTS numbers are
+ * kept for store ports alone, so that no other service can stop xenstored
+ * from serving a new domain. Every other port counts against its
+ * connection, at most SERVICE_PORT_QUOTA.
+ */
+#define SERVICE_PORT_QUOTA 1024
+#define SERVICE_STORE_PORTS 1024
 #define ARENA_MAX_PAGES 65536   /* 256 MiB */
 /* The xenstore ring's guest-physical page: in the MMIO hole, as Xen's PVH special pages. */
 #define BH_STORE_GPA 0xfeff0000ull
@@ -57,6 +67,7 @@ enum service_port_state {
 struct service_port {
 	uint8_t state;
 	domid_t domid;
+	uint64_t serial;      /* SVC_PORT_UNBOUND: the domain's (domain.h) */
 	uint32_t port;        /* the guest's port */
 	struct domain *d;     /* SVC_PORT_DOMAIN; kept alive by the guest's end */
 	uint32_t sid;         /* this end's Flask label */
@@ -70,8 +81,17 @@ struct arena {
 	uint32_t pages;
 	uint32_t role;        /* bh_arena_role */
 	uint32_t owner_sid;   /* the registering service's label */
-	uint8_t *used;        /* one byte per page */
+	uint8_t *used;        /* one byte per page: ARENA_PAGE_*, free at 0 */
 };
+
+/*
+ * Who holds a xenstore arena page. A domain's ring page is handed to a new
+ * domain only once both have let go: the domain when it is freed, and the
+ * xenstored that bound its store port when it closes that port (or its
+ * connection), so that it never serves a new domain's ring as the old one's.
+ */
+#define ARENA_PAGE_DOMAIN 1u
+#define ARENA_PAGE_SERVICE 2u
 
 struct service {
 	atomic_int refcnt;
@@ -84,6 +104,8 @@ struct service {
 	_Atomic uint64_t closed[SERVICE_MAX_PORTS / 64]; /* guest ends gone, not yet told */
 	struct arena *arena;  /* the one it registered, if any */
 	struct service *next; /* services_lock */
+	uint32_t quota_ports; /* services_lock: ports held that are not store ports */
+	uint32_t grants;      /* dom0_grants_lock: live dom0 grants (owner == this) */
 };
 
 /* A connection becomes a service on its first service op. NULL when out of memory. */
@@ -97,6 +119,7 @@ int service_arena_register(struct service *s, uint32_t role, uint32_t pages, int
 			   char *err, size_t errlen);
 /* BH_CTL_EVTCHN_*: local ports, or -errno. */
 int service_evtchn_bind(struct service *s, domid_t domid, uint32_t remote_port);
+/* VIRQ_DOM_EXC only, and only for a label allowed to be its handler (-EACCES). */
 int service_evtchn_bind_virq(struct service *s, uint32_t virq);
 int service_evtchn_send(struct service *s, uint32_t port);
 int service_evtchn_close(struct service *s, uint32_t port);
@@ -115,12 +138,30 @@ unsigned int service_take_closed(struct service *s, uint32_t *ports, unsigned in
 struct service *service_bind_from_guest(struct domain *d, uint32_t port, uint32_t local,
 					struct evtchn *chn, long *rc);
 
-/* From evtchn.c, with the guest's table locked: the guest notified / closed its end. */
-void service_port_notify(struct service *s, uint32_t port);
-void service_port_peer_closed(struct service *s, uint32_t port);
+/*
+ * From evtchn.c, with d's table locked: d's port gport, bound to the
+ * service's port, notified / closed / was unbound by the service
+ * (evtchn_service_unbind). Each acts only if the service's port is still
+ * that binding, never on a later one that has the same number.
+ */
+void service_port_notify(struct service *s, uint32_t port, const struct domain *d,
+			 uint32_t gport);
+void service_port_peer_closed(struct service *s, uint32_t port, const struct domain *d,
+			      uint32_t gport);
+void service_port_unbound(struct service *s, uint32_t port, const struct domain *d,
+			  uint32_t gport);
 /* From evtchn.c, with the guest's table locked: the binding is made. */
 void service_port_bound(struct service *s, uint32_t local, struct domain *d, uint32_t port,
 			uint32_t sid);
+
+/*
+ * d is gone from the registry: ports offered to it become closed guest
+ * ends (the service is told, as when a bound guest goes), and dom0 grants
+ * to it name DOMID_INVALID, so that a later domain with its id can use
+ * neither.
+ */
+void service_domain_gone(const struct domain *d);
+void dom0_grants_domain_gone(const struct domain *d);
 
 /* VIRQ_DOM_EXC to every service that bound it: a domain changed state. Any thread. */
 void service_dom_exc(void);
@@ -139,12 +180,15 @@ void arena_put(struct arena *a);
 
 /*
  * dom0 grants (service_grant.c): at most DOM0_GRANT_MAX, refs from
- * DOM0_GRANT_FIRST (Xen keeps the first 8 for the toolstack).
+ * DOM0_GRANT_FIRST (Xen keeps the first 8 for the toolstack), and at most
+ * DOM0_GRANT_QUOTA live ones per connection (two vchans of the largest
+ * rings, docs/hardening.md).
  */
 #define DOM0_GRANT_MAX 4096
 #define DOM0_GRANT_FIRST 8
+#define DOM0_GRANT_QUOTA 1024
 
-/* BH_CTL_GRANT_ACCESS: the ref, or -errno. */
+/* BH_CTL_GRANT_ACCESS: the ref, or -errno (-ENOSPC: the table or the connection's quota is full). */
 int service_grant_access(struct service *s, domid_t domid, uint32_t page, bool readonly,
 			 char *err, size_t errlen);
 /* BH_CTL_GRANT_END: 0, -EBUSY while mapped, -EINVAL if not the caller's. */
@@ -167,8 +211,8 @@ void service_grant_close(struct service *s);
  * the page's address in bulkhead. Both return GNTST_* statuses.
  */
 int16_t dom0_grant_sid(uint32_t ref, uint32_t *sid);
-int16_t dom0_grant_map(uint32_t ref, domid_t mapper, bool readonly, uint32_t sid, void **host,
-		       struct arena **arena);
+int16_t dom0_grant_map(uint32_t ref, const struct domain *mapper, bool readonly, uint32_t sid,
+		       void **host, struct arena **arena);
 /* The mapping of ref (from dom0_grant_map) is gone. */
 void dom0_grant_unmap(uint32_t ref, struct arena *arena);
 

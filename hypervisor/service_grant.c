@@ -29,7 +29,8 @@ struct dom0_grant {
 	uint32_t page;
 	uint32_t sid;            /* the granting service's label */
 	uint32_t maps;
-	domid_t domid;
+	domid_t domid;           /* DOMID_INVALID once that domain is gone */
+	uint64_t serial;         /* the domain's (domain.h) */
 	bool readonly;
 };
 
@@ -52,12 +53,14 @@ int service_grant_access(struct service *s, domid_t domid, uint32_t page, bool r
 {
 	struct domain *d = domain_get(domid);
 	struct arena *a;
+	uint64_t serial;
 	uint32_t ref;
 	int rc;
 
 	if (!d)
 		return -ESRCH;
 	rc = xsm_service_grant_access(s, d);
+	serial = d->serial;
 	domain_put(d);
 	if (rc)
 		return rc;
@@ -78,10 +81,21 @@ int service_grant_access(struct service *s, domid_t domid, uint32_t page, bool r
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&dom0_grants_lock);
+	/* One connection must not take the table every service shares. */
+	if (s->grants >= DOM0_GRANT_QUOTA) {
+		pthread_mutex_unlock(&dom0_grants_lock);
+		snprintf(err, errlen, "this connection holds its quota of %u dom0 grants",
+			 DOM0_GRANT_QUOTA);
+		arena_put(a);
+		return -ENOSPC;
+	}
 	for (ref = DOM0_GRANT_FIRST; ref < DOM0_GRANT_MAX && dom0_grants[ref].arena; ref++)
 		;
-	if (ref < DOM0_GRANT_MAX)
-		dom0_grants[ref] = (struct dom0_grant){ a, s, page, s->sid, 0, domid, readonly };
+	if (ref < DOM0_GRANT_MAX) {
+		dom0_grants[ref] = (struct dom0_grant){ a, s, page, s->sid, 0, domid, serial,
+							readonly };
+		s->grants++;
+	}
 	pthread_mutex_unlock(&dom0_grants_lock);
 	if (ref == DOM0_GRANT_MAX) {
 		snprintf(err, errlen, "dom0's %u grant entries are all in use", DOM0_GRANT_MAX);
@@ -89,6 +103,14 @@ int service_grant_access(struct service *s, domid_t domid, uint32_t page, bool r
 		return -ENOSPC;
 	}
 	return (int)ref;
+}
+
+/* The owner lets go of g (with the lock): it leaves the owner's quota. */
+static struct arena *grant_disown(struct dom0_grant *g)
+{
+	g->owner->grants--;
+	g->owner = NULL;
+	return grant_maybe_free(g);
 }
 
 int service_grant_end(struct service *s, uint32_t ref)
@@ -103,8 +125,7 @@ int service_grant_end(struct service *s, uint32_t ref)
 		if (dom0_grants[ref].maps) {
 			rc = -EBUSY;
 		} else {
-			dom0_grants[ref].owner = NULL;
-			a = grant_maybe_free(&dom0_grants[ref]);
+			a = grant_disown(&dom0_grants[ref]);
 			rc = 0;
 		}
 	}
@@ -120,10 +141,8 @@ void service_grant_close(struct service *s)
 		struct arena *a = NULL;
 
 		pthread_mutex_lock(&dom0_grants_lock);
-		if (dom0_grants[ref].arena && dom0_grants[ref].owner == s) {
-			dom0_grants[ref].owner = NULL;
-			a = grant_maybe_free(&dom0_grants[ref]);
-		}
+		if (dom0_grants[ref].arena && dom0_grants[ref].owner == s)
+			a = grant_disown(&dom0_grants[ref]);
 		pthread_mutex_unlock(&dom0_grants_lock);
 		if (a)
 			arena_put(a);
@@ -141,8 +160,8 @@ int16_t dom0_grant_sid(uint32_t ref, uint32_t *sid)
 	return *sid ? GNTST_okay : GNTST_permission_denied;
 }
 
-int16_t dom0_grant_map(uint32_t ref, domid_t mapper, bool readonly, uint32_t sid, void **host,
-		       struct arena **arena)
+int16_t dom0_grant_map(uint32_t ref, const struct domain *mapper, bool readonly, uint32_t sid,
+		       void **host, struct arena **arena)
 {
 	struct dom0_grant *g;
 	int16_t st = GNTST_okay;
@@ -152,8 +171,8 @@ int16_t dom0_grant_map(uint32_t ref, domid_t mapper, bool readonly, uint32_t sid
 	pthread_mutex_lock(&dom0_grants_lock);
 	g = &dom0_grants[ref];
 	/* Ended and granted again (by another service) since the check: refused. */
-	if (!g->arena || !g->owner || g->sid != sid || g->domid != mapper ||
-	    (g->readonly && !readonly))
+	if (!g->arena || !g->owner || g->sid != sid || g->domid != mapper->id ||
+	    g->serial != mapper->serial || (g->readonly && !readonly))
 		st = GNTST_permission_denied;
 	else if (g->maps == UINT32_MAX)
 		st = GNTST_no_space;
@@ -165,6 +184,16 @@ int16_t dom0_grant_map(uint32_t ref, domid_t mapper, bool readonly, uint32_t sid
 	}
 	pthread_mutex_unlock(&dom0_grants_lock);
 	return st;
+}
+
+void dom0_grants_domain_gone(const struct domain *d)
+{
+	pthread_mutex_lock(&dom0_grants_lock);
+	for (uint32_t ref = DOM0_GRANT_FIRST; ref < DOM0_GRANT_MAX; ref++)
+		if (dom0_grants[ref].arena && dom0_grants[ref].domid == d->id &&
+		    dom0_grants[ref].serial == d->serial)
+			dom0_grants[ref].domid = DOMID_INVALID;
+	pthread_mutex_unlock(&dom0_grants_lock);
 }
 
 void dom0_grant_unmap(uint32_t ref, struct arena *arena)

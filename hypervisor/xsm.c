@@ -504,11 +504,13 @@ int xsm_service_evtchn_send(const struct service *s, uint32_t service_end)
 			     SECCLASS_EVENT, EVENT__SEND);
 }
 
-int xsm_service_virq(const struct service *s)
+int xsm_service_virq(const struct service *s, uint32_t virq)
 {
-	(void)s;
+	struct flask_subject subj = { .sid = s->sid };
+
+	(void)virq; /* VIRQ_DOM_EXC is the only global VIRQ a service may bind */
 	HOOK();
-	return 0;
+	return subject_check(&subj, s->sid, SECCLASS_DOMAIN, DOMAIN__SET_VIRQ_HANDLER);
 }
 
 int xsm_flask_op(struct vcpu *v)

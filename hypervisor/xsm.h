@@ -114,7 +114,11 @@ int xsm_service_evtchn_unbound(const struct service *s, const struct domain *d, 
 int xsm_service_grant_access(const struct service *s, const struct domain *d);
 /* A service copies to or from d's grant: grant:copy, as xsm_grant_copy. */
 int xsm_service_grant_copy(const struct service *s, const struct domain *d);
-/* VIRQ_DOM_EXC: unchecked, as Xen's bind_virq; counted. */
-int xsm_service_virq(const struct service *s);
+/*
+ * The service binds a global VIRQ (VIRQ_DOM_EXC): it makes itself that
+ * VIRQ's handler, which Xen's toolstack does with XEN_DOMCTL_set_virq_handler
+ * (domain:set_virq_handler on the handler). The service names itself: S -> S.
+ */
+int xsm_service_virq(const struct service *s, uint32_t virq);
 
 #endif

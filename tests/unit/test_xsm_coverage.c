@@ -59,6 +59,7 @@
 #include "hypercall.h"
 #include "log.h"
 #include "vcpu.h"
+#include "service.h"
 #include "xsm.h"
 #include "fake_domain.h"
 #include "xsm_fixture.h"
@@ -1678,6 +1679,48 @@ static void test_control_ops(void **state)
 	free(in);
 }
 
+/*
+ * A host service binding the global VIRQ_DOM_EXC makes itself its handler
+ * (domain:set_virq_handler on itself): one hook, granted to xenstore_t
+ * alone, so that no other service learns of every domain's life cycle.
+ */
+static void test_service_global_virq(void **state)
+{
+	static const struct {
+		const char *ctx;
+		int want;
+	} who[] = {
+		{ XSM_DOMAIN_CTX("xenstore_t"), 1 }, { XSM_DOMAIN_CTX("vchan_t"), -EACCES },
+		{ CTX_DOM0, -EACCES }, { CTX_NONE, -EACCES },
+	};
+
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(who); k++) {
+		uint32_t sid = xsm_sid(who[k].ctx);
+		struct service *svc;
+		uint64_t before;
+		int rc;
+
+		assert_int_not_equal(sid, 0);
+		svc = service_new(sid);
+		assert_non_null(svc);
+		assert_int_equal(service_evtchn_bind_virq(svc, VIRQ_DEBUG), -EINVAL);
+		before = xsm_hook_calls;
+		rc = service_evtchn_bind_virq(svc, VIRQ_DOM_EXC);
+		assert_true(xsm_hook_calls > before);
+		if (who[k].want > 0) {
+			assert_true(rc > 0);
+			assert_int_equal(svc->port[rc].state, SVC_PORT_VIRQ);
+		} else {
+			assert_int_equal(rc, who[k].want);
+			for (uint32_t p = 1; p < SERVICE_MAX_PORTS; p++)
+				assert_int_equal(svc->port[p].state, SVC_PORT_FREE);
+		}
+		service_close(svc);
+		service_put(svc);
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, NULL)
@@ -1691,6 +1734,7 @@ int main(void)
 		T(test_grant_errors_are_not_unhooked),
 		T(test_control_ops),
 		T(test_control_domain_ops),
+		T(test_service_global_virq),
 	};
 #undef T
 

@@ -29,6 +29,7 @@ struct ring {
 	bool used;
 	bool broken;           /* the guest broke the protocol: no longer served */
 	bool pending;          /* work to do at the next pass */
+	bool closed;           /* the guest's end of the port closed: the domain is gone */
 	unsigned int domid;
 	uint64_t mfn;
 	uint32_t gport;        /* the guest's port */
@@ -44,6 +45,13 @@ static int wake_fd = -1;       /* eventfd: ports arrived, or a ring has output *
 static uint8_t *arena;
 static uint32_t exc_port;
 static struct ring rings[MAX_RINGS];
+/* Domains whose ring port closed while they live: not introduced again until they go. */
+static uint64_t port_closed[(DOMID_FIRST_RESERVED + 63) / 64];
+
+static bool closed_while_alive(unsigned int domid)
+{
+	return domid < DOMID_FIRST_RESERVED && (port_closed[domid / 64] >> (domid % 64)) & 1;
+}
 
 static struct ring *ring_of_domid(unsigned int domid)
 {
@@ -65,16 +73,27 @@ static void wake(void)
 
 static bool exc_pending;
 
-/* Called from inside any ctl_call: only note what fired (a reply may be due next). */
+/*
+ * Called from inside any ctl_call: only note what fired (a reply may be
+ * due next). A ring whose port closed is never touched again: bulkhead
+ * may give its page to a new domain once we close our end, which the next
+ * wake does (xs_domain_gone, then ring_release).
+ */
 static void on_notify(void *arg, uint16_t event, const uint8_t *payload, size_t len)
 {
 	(void)arg;
-	if (event != BH_CTL_EV_EVTCHN)
+	if (event != BH_CTL_EV_EVTCHN && event != BH_CTL_EV_EVTCHN_CLOSED)
 		return;
 	for (size_t off = 0; off + 4 <= len; off += 4) {
 		uint32_t port;
 
 		memcpy(&port, payload + off, 4);
+		if (event == BH_CTL_EV_EVTCHN_CLOSED) {
+			for (unsigned int i = 0; i < MAX_RINGS; i++)
+				if (rings[i].used && rings[i].lport == port)
+					rings[i].closed = true;
+			continue;
+		}
 		if (port == exc_port) {
 			exc_pending = true;
 			continue;
@@ -103,7 +122,7 @@ static void ring_pass(struct ring *r)
 	char buf[XENSTORE_RING_SIZE];
 
 	r->pending = false;
-	if (r->broken || !r->conn)
+	if (r->broken || r->closed || !r->conn)
 		return;
 	for (;;) {
 		XENSTORE_RING_IDX cons, prod, n, i;
@@ -321,10 +340,21 @@ static void scan_domains(void)
 		if (!alive)
 			xs_domain_gone(store, rings[i].domid);
 	}
+	/* A domain that is gone may have its id reused: forget that its port closed. */
+	for (unsigned int id = 1; id < DOMID_FIRST_RESERVED; id++) {
+		bool listed = false;
+
+		if (!closed_while_alive(id))
+			continue;
+		for (size_t k = 0; k < n && !listed; k++)
+			listed = v[k].domid == id && v[k].state != BH_DOMSTATE_DYING;
+		if (!listed)
+			port_closed[id / 64] &= ~(1ull << (id % 64));
+	}
 	/* New, with a ring in our arena that nobody introduced. */
 	for (size_t k = 0; k < n; k++) {
 		if (v[k].store_mfn == BH_NO_STORE || v[k].state == BH_DOMSTATE_DYING ||
-		    xs_domain_is_introduced(store, v[k].domid))
+		    xs_domain_is_introduced(store, v[k].domid) || closed_while_alive(v[k].domid))
 			continue;
 		if (!ring_introduce(NULL, v[k].domid, v[k].store_mfn, v[k].store_evtchn))
 			write_entries(&v[k]);
@@ -340,6 +370,16 @@ static void on_wake(void *arg, uint32_t events)
 	(void)events;
 	if (read(wake_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 		log_warn("wake: %s", strerror(errno));
+	/* A closed ring port: the domain is gone, whatever the next scan would say. */
+	for (unsigned int i = 0; i < MAX_RINGS; i++)
+		if (rings[i].used && rings[i].closed) {
+			log_info("domain %u: its xenstore port closed", rings[i].domid);
+			if (rings[i].domid < DOMID_FIRST_RESERVED)
+				port_closed[rings[i].domid / 64] |= 1ull << (rings[i].domid % 64);
+			xs_domain_gone(store, rings[i].domid);
+			if (rings[i].used) /* it was not introduced: nothing released it */
+				ring_release(NULL, rings[i].domid);
+		}
 	if (exc_pending)
 		scan_domains();
 	for (unsigned int i = 0; i < MAX_RINGS; i++)

@@ -9,7 +9,10 @@
  * introduced by XS_INTRODUCE (the toolstack, after `bh create`), or by
  * this transport itself when VIRQ_DOM_EXC shows a domain with a ring that
  * nobody introduced (a restart by on_reboot="restart"). A domain that has
- * gone is removed from the store (@releaseDomain).
+ * gone is removed from the store (@releaseDomain): when VIRQ_DOM_EXC's
+ * scan no longer lists it, or at once when bulkhead says the guest's end
+ * of its ring port closed. Its ring is then never touched again and its
+ * port is closed, which lets bulkhead give the page to a new domain.
  *
  * Every index the guest writes is hostile: a ring whose indexes are out of
  * range, or whose bytes break the protocol, is marked broken and no longer

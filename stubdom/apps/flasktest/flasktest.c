@@ -18,6 +18,11 @@
  *   role=flood               repeat FLASK_GETENFORCE, denied, until the
  *                            time is up; print "flasktest: flooding" after
  *                            the first call
+ *   role=probe peer=D port=P [ref=R]
+ *                            try once to bind D's port P and to map D's
+ *                            grant R (D may be 0: the host services), and
+ *                            print "flasktest: probe bind RC map STATUS";
+ *                            a test sees what an id's new owner inherits
  *   seconds=N (default 30)   give up after N seconds
  *
  * Every denial is printed once per operation ("denied NAME -13"), then
@@ -108,6 +113,17 @@ static int client(domid_t peer, evtchn_port_t rport)
 		}
 	}
 	printk("flasktest: round trip ok\n");
+	return 0;
+}
+
+static int probe(domid_t peer, evtchn_port_t rport, grant_ref_t ref)
+{
+	evtchn_port_t port;
+	grant_handle_t h;
+	int rc = evtchn_bind_interdomain(peer, rport, &port);
+	int st = ref ? gnttab_map(peer, ref, ram_end(), true, &h) : 0;
+
+	printk("flasktest: probe bind %d map %d\n", rc, st);
 	return 0;
 }
 
@@ -252,7 +268,7 @@ int app_main(const char *cmdline)
 
 	give_up = now_ns() + cmdline_get_u64(cmdline, "seconds", 30) * SEC;
 	if (!cmdline_get(cmdline, "role", role, sizeof(role))) {
-		printk("flasktest: FAIL give role=server|client|xsm|bigload|flood\n");
+		printk("flasktest: FAIL give role=server|client|xsm|bigload|flood|probe\n");
 		return 1;
 	}
 	if (!strcmp(role, "xsm"))
@@ -261,6 +277,9 @@ int app_main(const char *cmdline)
 		return bigload(cmdline);
 	if (!strcmp(role, "flood"))
 		return flood();
+	if (!strcmp(role, "probe"))
+		return probe(peer, (evtchn_port_t)cmdline_get_u64(cmdline, "port", 0),
+			     (grant_ref_t)cmdline_get_u64(cmdline, "ref", 0));
 	if (!peer) {
 		printk("flasktest: FAIL give peer=DOMID\n");
 		return 1;

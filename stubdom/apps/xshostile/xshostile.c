@@ -13,14 +13,18 @@
  *                 replies never read ("xshostile: flood wrote N requests")
  *   garbage       random bytes into the request ring for ~1 s
  *                 ("xshostile: garbage wrote N bytes")
+ *   closeport     flood for ~1 s, then close its xenstore event channel,
+ *                 leaving replies queued ("xshostile: closed port P")
  *
  * Each attack ends with "xshostile: ATTACK done"; the domain then blocks
  * forever, so that a test can check that xenstored, the hypervisor and the
- * other domains are unharmed. It writes nothing outside its ring page.
+ * other domains are unharmed, or with then=reboot asks for a reboot (an
+ * on_reboot="restart" loop). It writes nothing outside its ring page.
  * Without xenstore it prints "xshostile: FAIL no xenstore".
  */
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
+#include <xen/sched.h>
 
 #include <bk/hypercall.h>
 #include <bk/kernel.h>
@@ -136,14 +140,15 @@ static void idx(void)
 	       ring->req_prod, cons, ring->rsp_cons, rprod);
 }
 
-static void flood(void)
+/* Valid READs as fast as the ring takes them for `ns`; replies never read. */
+static void flood_for(uint64_t ns)
 {
 	static const char path[] = "name";
 	struct {
 		struct xsd_sockmsg h;
 		char path[sizeof(path)];
 	} __attribute__((packed)) m = { .h = { .type = XS_READ, .len = sizeof(path) } };
-	uint64_t end = now_ns() + 2 * SEC, n = 0;
+	uint64_t end = now_ns() + ns, n = 0;
 
 	memcpy(m.path, path, sizeof(path));
 	while (now_ns() < end) {
@@ -160,6 +165,17 @@ static void flood(void)
 		notify();
 	}
 	printk("xshostile: flood wrote %lu requests\n", n);
+}
+
+static void flood(void)
+{
+	flood_for(2 * SEC);
+}
+
+static void closeport(void)
+{
+	flood_for(SEC);
+	printk("xshostile: closed port %u: %d\n", port, evtchn_close(port));
 }
 
 static void garbage(void)
@@ -191,7 +207,7 @@ static const struct {
 	void (*fn)(void);
 } attacks[] = {
 	{ "badlen", badlen }, { "unterminated", unterminated }, { "idx", idx },
-	{ "flood", flood },   { "garbage", garbage },
+	{ "flood", flood },   { "garbage", garbage }, { "closeport", closeport },
 };
 
 /* role=ATTACK, else the first word of the command line. */
@@ -229,6 +245,8 @@ int app_main(const char *cmdline)
 	printk("xshostile: attack %s\n", name);
 	attacks[i].fn();
 	printk("xshostile: ATTACK done\n");
+	if (cmdline_get(cmdline, "then", name, sizeof(name)) && !strcmp(name, "reboot"))
+		shutdown(SHUTDOWN_reboot);
 	for (;;)
 		sleep_until(~0ull >> 1);
 }
