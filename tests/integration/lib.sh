@@ -87,6 +87,23 @@ flask_pair() {
 		"cmdline=\"name=client role=client peer=1 port=2 seconds=$3\""
 }
 
+# pair_denied [SECONDS]: wait until the policy has refused a flask_pair,
+# whichever side it refused. The server's offer (alloc_unbound) is checked
+# against the client's label once the client exists, and allowed to an id no
+# domain holds yet; then the client's bind is the check. Which comes first
+# depends on how fast the server boots, so a test must accept either.
+pair_denied() {
+	local i
+	for ((i = 0; i < ${1:-10} * 10; i++)); do
+		grep -q "^flasktest: denied bind_interdomain -13$" "$(log_of client)" 2>/dev/null &&
+			return 0
+		grep -q "^flasktest: denied alloc_unbound -13$" "$(log_of server)" 2>/dev/null &&
+			return 0
+		sleep 0.1
+	done
+	fail "the pair was not denied: client: $(tail -n 3 "$(log_of client)" 2>&1); server: $(tail -n 3 "$(log_of server)" 2>&1)"
+}
+
 # swtpm_start: a fresh software TPM for this test in $WORK/tpm; sets $TPM
 # (the TCTI string) and stops it when the test ends.
 swtpm_start() {
