@@ -127,10 +127,50 @@ static void destroy_domain(struct domain *d)
 	service_dom_exc();
 }
 
+/* The SID cfg's domain will have: seclabel=, or the domU initial SID. */
+static int label_sid(const struct xlcfg *cfg, uint32_t *sid, char *msg, size_t msglen)
+{
+	*sid = SECINITSID_DOMU;
+	if (cfg->seclabel[0] && (flask_enabled() || ss_loaded()) &&
+	    ss_context_to_sid(cfg->seclabel, strlen(cfg->seclabel), sid)) {
+		snprintf(msg, msglen, "seclabel '%s' is not a valid context in the loaded policy",
+			 cfg->seclabel);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* domain:create from s (named `who` in msg) on the label cfg's domain will have. */
+static int check_create(const struct flask_subject *s, const char *who,
+			const struct xlcfg *cfg, char *msg, size_t msglen)
+{
+	uint32_t sid;
+	int rc = label_sid(cfg, &sid, msg, msglen);
+
+	if (rc)
+		return rc;
+	rc = xsm_domain_create(s, sid);
+	if (rc)
+		snprintf(msg, msglen, "the policy does not let %s create a domain labelled %s", who,
+			 cfg->seclabel[0] ? cfg->seclabel : "domU");
+	return rc;
+}
+
+/*
+ * A boot-time domain is checked as bh create is, with the hypervisor's
+ * boot label as the subject: Xen 4.17 checks domain:create from xenboot_t
+ * for the domains it builds at boot.
+ */
 int domctl_boot(const struct xlcfg *cfg, const char *path)
 {
+	const struct flask_subject boot = xsm_boot_subject();
 	char err[1024];
 
+	if (check_create(&boot, "the hypervisor (initial SID xenboot) at boot", cfg, err,
+			 sizeof(err))) {
+		log_err("%s: %s", path, err);
+		return -1;
+	}
 	if (!start_domain(cfg, path, false, err, sizeof(err))) {
 		log_err("%s", err);
 		return -1;
@@ -360,7 +400,6 @@ struct create_job {
 static int create_job(void *arg)
 {
 	struct create_job *j = arg;
-	uint32_t sid = SECINITSID_DOMU;
 	struct domain *d;
 	int rc;
 
@@ -368,18 +407,9 @@ static int create_job(void *arg)
 		snprintf(j->msg, j->msglen, "a domain named '%s' already exists", j->cfg->name);
 		return -EEXIST;
 	}
-	if (j->cfg->seclabel[0] && (flask_enabled() || ss_loaded()) &&
-	    ss_context_to_sid(j->cfg->seclabel, strlen(j->cfg->seclabel), &sid)) {
-		snprintf(j->msg, j->msglen, "seclabel '%s' is not a valid context in the loaded policy",
-			 j->cfg->seclabel);
-		return -EINVAL;
-	}
-	rc = xsm_domain_create(j->s, sid);
-	if (rc) {
-		snprintf(j->msg, j->msglen, "the policy does not let you create a domain labelled %s",
-			 j->cfg->seclabel[0] ? j->cfg->seclabel : "domU");
+	rc = check_create(j->s, "you", j->cfg, j->msg, j->msglen);
+	if (rc)
 		return rc;
-	}
 	d = start_domain(j->cfg, j->path, j->paused, j->msg, j->msglen);
 	if (!d)
 		return -EINVAL;

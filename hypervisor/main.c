@@ -32,6 +32,7 @@
 #include "pvclock.h"
 #include "vcpu.h"
 #include "xlcfg.h"
+#include "xsm.h"
 
 #define EV_SIGNAL 1
 #define EV_DOMAIN 2
@@ -296,6 +297,7 @@ static int flask_start(enum flask_mode mode, const char *policy, uint32_t slots)
 		log_err("flask: out of memory for the AVC");
 		return -1;
 	}
+	flask_set_labels_hook(xsm_domain_labels);
 	if (mode == FLASK_DISABLED) {
 		log_warn("**************************************************************");
 		log_warn("* FLASK IS DISABLED: no hypercall or control operation is    *");

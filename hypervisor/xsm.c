@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <xen/version.h>
@@ -517,5 +518,49 @@ int xsm_flask_op(struct vcpu *v)
 {
 	(void)v;
 	HOOK();
+	return 0;
+}
+
+struct flask_subject xsm_boot_subject(void)
+{
+	return (struct flask_subject){ .sid = SECINITSID_XENBOOT, .domid = -1 };
+}
+
+struct label_list {
+	struct ss_label_use *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void add_label(struct domain *d, void *arg)
+{
+	struct label_list *l = arg;
+
+	if (l->n == l->cap && !l->oom) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct ss_label_use *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			l->oom = true;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	if (!l->oom)
+		l->v[l->n++] = (struct ss_label_use){ .sid = d->sid, .domid = d->id };
+}
+
+int xsm_domain_labels(struct ss_label_use **uses, size_t *n)
+{
+	struct label_list l = { 0 };
+
+	domain_for_each(add_label, &l);
+	if (l.oom) {
+		free(l.v);
+		return -1;
+	}
+	*uses = l.v;
+	*n = l.n;
 	return 0;
 }

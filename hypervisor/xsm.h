@@ -42,6 +42,14 @@ extern __thread uint64_t xsm_hook_calls;
 int xsm_domain_label(struct domain *d, const char *seclabel, char *err, size_t errlen);
 /* The subject for flask operations issued by a domain. */
 struct flask_subject xsm_subject(const struct domain *d);
+/*
+ * The hypervisor itself while it builds the boot-time domains (bulkhead
+ * --domain): initial SID xenboot, as Xen 4.17's idle domain before
+ * xsm_set_system_active (xen in a Xen 4.16 policy, see ss.c).
+ */
+struct flask_subject xsm_boot_subject(void);
+/* Every running domain's label, for the reload checks (flask_labels_fn). */
+int xsm_domain_labels(struct ss_label_use **uses, size_t *n);
 
 /* xen_version */
 int xsm_xen_version(struct vcpu *v, uint32_t op);

@@ -31,7 +31,7 @@ POLICY_EXTRA_MODULES ?=
 
 # The shipped modules. xen.te comes first; the others in any order.
 POLICY_MODULES := $(addprefix $(POLICY_SRC)/modules/,xen.te dom0.te \
-	xenstore.te netback.te blkback.te dm.te appvm.te dispvm.te \
+	xenstore.te bulkhead_xenstore.te netback.te blkback.te dm.te appvm.te dispvm.te \
 	isolated.te gui.te vchan.te)
 
 # policy.conf sections, in the order checkpolicy wants them.

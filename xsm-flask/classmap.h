@@ -128,9 +128,16 @@ enum {
 	VERSION__XEN_BUILD_ID = 1u << 7,
 };
 
-/* Initial SIDs, in the order of policy/flask/initial_sids (Xen's). */
+/*
+ * Bulkhead's initial SIDs, in the order of policy/flask/initial_sids (Xen
+ * 4.17 and later: xenboot first). A policy for Xen 4.16 or earlier has no
+ * xenboot and numbers the rest from 1; the security server finds which
+ * layout a policy uses and maps these onto it (ss.c), so the numbers here
+ * never reach libsepol.
+ */
 enum {
-	SECINITSID_XEN = 1,
+	SECINITSID_XENBOOT = 1, /* the hypervisor while it builds the boot-time domains */
+	SECINITSID_XEN,
 	SECINITSID_DOM0,
 	SECINITSID_DOMIO,
 	SECINITSID_DOMXEN,

@@ -13,6 +13,46 @@
 
 bool flask_hooks_on = true;
 static flask_measure_fn measure_hook;
+static flask_labels_fn labels_hook;
+
+void flask_set_labels_hook(flask_labels_fn fn)
+{
+	labels_hook = fn;
+}
+
+/*
+ * Which initial-SID layout the policy just loaded uses, and what three of
+ * them mean in it: a policy whose contexts follow the other layout shows
+ * here (dom0 as xen_t, say).
+ */
+static void log_layout(void)
+{
+	static const struct {
+		uint32_t sid;
+		const char *name;
+	} show[] = { { SECINITSID_XENBOOT, "xenboot" },
+		     { SECINITSID_DOM0, "dom0" },
+		     { SECINITSID_DOMU, "domU" } };
+	char what[3][160];
+
+	for (size_t i = 0; i < 3; i++) {
+		char *ctx = NULL;
+		size_t len;
+
+		if (ss_sid_to_context(show[i].sid, &ctx, &len))
+			snprintf(what[i], sizeof(what[i]), "%s has no context", show[i].name);
+		else
+			snprintf(what[i], sizeof(what[i]), "%s %s", show[i].name, ctx);
+		free(ctx);
+	}
+	if (ss_isid_layout() == SS_ISIDS_XEN417)
+		log_info("flask: initial SIDs in Xen 4.17's layout (13, xenboot first): %s, %s, %s",
+			 what[0], what[1], what[2]);
+	else
+		log_info("flask: initial SIDs in Xen 4.16's layout (12, no xenboot; boot-time "
+			 "domains are built as xen): %s, %s, %s",
+			 what[0], what[1], what[2]);
+}
 
 void flask_set_measure_hook(flask_measure_fn fn)
 {
@@ -76,8 +116,10 @@ int flask_load_file(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: short read", path);
 		return -EIO;
 	}
-	rc = ss_load_with(buf, n, accept_boot, err, errlen);
+	rc = ss_load_with(buf, n, NULL, accept_boot, err, errlen);
 	free(buf);
+	if (rc == 0)
+		log_layout();
 	return rc;
 }
 
@@ -95,15 +137,26 @@ int flask_op_load(const struct flask_subject *s, const void *data, size_t len, c
 		  size_t errlen)
 {
 	int rc = has_security(s, SECURITY__LOAD_POLICY);
+	/* Without Flask's checks nobody needs load_policy: only labels matter. */
+	struct ss_reload_check chk = { .loader = flask_enabled() ? s->sid : 0 };
+	struct ss_label_use *uses = NULL;
 
 	if (rc) {
 		snprintf(err, errlen, "permission denied");
 		return rc;
 	}
-	rc = ss_load_with(data, len, accept_reload, err, errlen);
-	if (rc == 0)
+	if (labels_hook && labels_hook(&uses, &chk.nr_uses)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	chk.uses = uses;
+	rc = ss_load_with(data, len, &chk, accept_reload, err, errlen);
+	free(uses);
+	if (rc == 0) {
 		log_info("flask: policy loaded by domid %d (%zu bytes, version %u)", s->domid, len,
 			 ss_policyvers());
+		log_layout();
+	}
 	return rc;
 }
 
@@ -123,13 +176,12 @@ int flask_op_may_bool(const struct flask_subject *s, bool set)
 	return has_security(s, set ? SECURITY__SETBOOL : SECURITY__COMPUTE_AV);
 }
 
+/* Unchecked, as in Xen: the mode is no secret, and a denied caller needs it. */
 int flask_op_getenforce(const struct flask_subject *s, int *enforcing)
 {
-	int rc = has_security(s, SECURITY__COMPUTE_AV);
-
-	if (rc == 0)
-		*enforcing = avc_enforcing();
-	return rc;
+	(void)s;
+	*enforcing = avc_enforcing();
+	return 0;
 }
 
 int flask_op_setenforce(const struct flask_subject *s, int enforcing)

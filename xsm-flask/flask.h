@@ -9,9 +9,9 @@
  * operation is here, against target security_t (the initial SID
  * "security"), as Xen's flask_op.c does.
  *
- * Queries that Xen leaves unguarded (getenforce, getbool, policyvers, the
- * AVC statistics) need security:compute_av here: no Bulkhead operation
- * reaches the security server without a check.
+ * getenforce is unguarded, as in Xen. Other queries that Xen leaves
+ * unguarded (getbool, policyvers, the AVC statistics) need
+ * security:compute_av here: they read the security server itself.
  */
 #ifndef BH_FLASK_H
 #define BH_FLASK_H
@@ -52,6 +52,14 @@ static inline bool flask_enabled(void)
 typedef int (*flask_measure_fn)(const void *data, size_t len, bool reload, char *err,
 				size_t errlen);
 void flask_set_measure_hook(flask_measure_fn fn);
+
+/*
+ * The labels a reload must keep (ss_reload_check): the hypervisor's hook
+ * hands back a malloc'd array of every running domain's SID, or -1 when
+ * out of memory. Set once, at start; without it only the loader is checked.
+ */
+typedef int (*flask_labels_fn)(struct ss_label_use **uses, size_t *n);
+void flask_set_labels_hook(flask_labels_fn fn);
 
 /* Read a policy file and load it (no permission check: boot time). */
 int flask_load_file(const char *path, char *err, size_t errlen);

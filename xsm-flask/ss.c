@@ -34,8 +34,40 @@ struct ss_class_map {
 struct ss_policy {
 	policydb_t *p;
 	sidtab_t *sidtab;
+	uint32_t nr_isids; /* its initial SIDs: SS_ISIDS_XEN416 or SS_ISIDS_XEN417 */
 	struct ss_class_map map[SECCLASS_NR];
 };
+
+_Static_assert(SS_ISIDS_XEN417 == SECINITSID_NUM && SS_ISIDS_XEN416 == SECINITSID_NUM - 1,
+	       "classmap.h's initial SIDs are Xen 4.17's, which adds xenboot to 4.16's");
+
+/* Bulkhead's initial SIDs by name (classmap.h, policy/flask/initial_sids). */
+static const char *const isid_name[SECINITSID_NUM + 1] = {
+	[SECINITSID_XENBOOT] = "xenboot", [SECINITSID_XEN] = "xen", [SECINITSID_DOM0] = "dom0",
+	[SECINITSID_DOMIO] = "domio", [SECINITSID_DOMXEN] = "domxen",
+	[SECINITSID_UNLABELED] = "unlabeled", [SECINITSID_SECURITY] = "security",
+	[SECINITSID_IOPORT] = "ioport", [SECINITSID_IOMEM] = "iomem", [SECINITSID_IRQ] = "irq",
+	[SECINITSID_DEVICE] = "device", [SECINITSID_DOMU] = "domU", [SECINITSID_DOMDM] = "domDM",
+};
+
+/*
+ * The policy's number for Bulkhead's initial SID i. A policy in Xen 4.16's
+ * layout has no xenboot and numbers the rest one lower; there the
+ * hypervisor builds its boot-time domains as xen, as Xen 4.16 labelled its
+ * idle domain xen from the start.
+ */
+static uint32_t isid_policy(const struct ss_policy *sp, uint32_t i)
+{
+	if (sp->nr_isids == SS_ISIDS_XEN417)
+		return i;
+	return i == SECINITSID_XENBOOT ? 1 : i - 1;
+}
+
+/* Bulkhead's initial SID for the policy's number s (1..sp->nr_isids). */
+static uint32_t isid_ours(const struct ss_policy *sp, uint32_t s)
+{
+	return sp->nr_isids == SS_ISIDS_XEN417 ? s : s + 1;
+}
 
 static pthread_mutex_t ss_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ss_policy cur;        /* guarded by ss_lock */
@@ -117,16 +149,30 @@ static void build_class_map(struct ss_policy *sp)
 	}
 }
 
-/* Map every dynamic SID onto the selected policy. Caller holds ss_lock. */
-static void remap_sids(void)
+/* Our permission bits for the policy's bits pv of one class. */
+static uint32_t map_back(const struct ss_class_map *m, uint32_t pv, bool unknown_allow)
 {
+	uint32_t r = 0;
+
+	for (int i = 0; i < FLASK_MAX_PERMS; i++) {
+		if (m->pbit[i] ? (pv & m->pbit[i]) : unknown_allow)
+			r |= 1u << i;
+	}
+	return r;
+}
+
+/*
+ * What each of our SIDs is in the selected policy sp: map[i] for SID i, 0
+ * where sp has no such context. Caller holds ss_lock.
+ */
+static void map_sids(const struct ss_policy *sp, uint32_t *map)
+{
+	for (uint32_t i = 1; i <= SECINITSID_NUM; i++)
+		map[i] = isid_policy(sp, i);
 	for (uint32_t i = SECINITSID_NUM + 1; i < nr_sids; i++) {
 		sepol_security_id_t s;
 
-		if (sepol_context_to_sid(sids[i].ctx, strlen(sids[i].ctx), &s) == 0)
-			sids[i].sepol_sid = s;
-		else
-			sids[i].sepol_sid = 0;
+		map[i] = sepol_context_to_sid(sids[i].ctx, strlen(sids[i].ctx), &s) == 0 ? s : 0;
 	}
 }
 
@@ -189,18 +235,36 @@ static int read_policy(const void *data, size_t len, struct ss_policy *sp, char 
 		goto out;
 	}
 	/*
-	 * Look in the policy's own list, not with sepol_sidtab_search: that
-	 * answers for a missing SID with the unlabeled SID's context, and
+	 * The binary policy keeps each initial SID's number and context, not
+	 * its name; checkpolicy leaves out one that has no context. So the
+	 * layout is told by the highest number: 12 in Xen 4.16 and older, 13
+	 * since Xen 4.17 added xenboot in front. Every number up to it must be
+	 * there. Look in the policy's own list, not with sepol_sidtab_search:
+	 * that answers for a missing SID with the unlabeled SID's context, and
 	 * libsepol would then give the missing number to the first new
 	 * context, which from_sepol() would take for the initial SID.
 	 */
-	for (uint32_t i = 1; i <= SECINITSID_NUM; i++) {
+	for (ocontext_t *c = sp->p->ocontexts[OCON_ISID]; c; c = c->next) {
+		if (c->sid[0] > sp->nr_isids)
+			sp->nr_isids = c->sid[0];
+	}
+	if (sp->nr_isids != SS_ISIDS_XEN416 && sp->nr_isids != SS_ISIDS_XEN417) {
+		snprintf(err, errlen,
+			 "the policy's initial SIDs go up to %u: a policy for Xen 4.16 or older has %u, "
+			 "one for Xen 4.17 or later %u (xenboot first)",
+			 sp->nr_isids, SS_ISIDS_XEN416, SS_ISIDS_XEN417);
+		goto out;
+	}
+	for (uint32_t i = 1; i <= sp->nr_isids; i++) {
 		ocontext_t *c;
 
 		for (c = sp->p->ocontexts[OCON_ISID]; c && c->sid[0] != i; c = c->next)
 			;
 		if (!c) {
-			snprintf(err, errlen, "the policy does not define initial SID %u", i);
+			snprintf(err, errlen,
+				 "the policy does not define initial SID %u (%s, in Xen %s's layout)", i,
+				 isid_name[isid_ours(sp, i)],
+				 sp->nr_isids == SS_ISIDS_XEN417 ? "4.17" : "4.16");
 			goto out;
 		}
 	}
@@ -242,12 +306,98 @@ static int carry_bools(struct ss_policy *old, struct ss_policy *new, int **pendi
 
 int ss_load(const void *data, size_t len, char *err, size_t errlen)
 {
-	return ss_load_with(data, len, NULL, err, errlen);
+	return ss_load_with(data, len, NULL, NULL, err, errlen);
 }
 
-int ss_load_with(const void *data, size_t len, ss_accept_fn accept, char *err, size_t errlen)
+/* The context of libsepol SID s in the policy sp, malloc'd; NULL if none. */
+static char *context_in(struct ss_policy *sp, uint32_t s)
+{
+	sepol_security_context_t c = NULL;
+	size_t len;
+
+	policy_select(sp);
+	if (sepol_sid_to_context(s, &c, &len))
+		return NULL;
+	return c;
+}
+
+/*
+ * The reload checks (ss.h), with np selected and map from map_sids(np).
+ * Leaves np selected. Caller holds ss_lock; cur is the running policy.
+ */
+static int check_reload(struct ss_policy *np, const uint32_t *map,
+			const struct ss_reload_check *chk, char *err, size_t errlen)
+{
+	const struct ss_class_map *m = &np->map[SECCLASS_SECURITY];
+	bool unknown_allow = np->p->handle_unknown & ALLOW_UNKNOWN;
+	uint32_t allowed = unknown_allow ? ~0u : 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < chk->nr_uses && !rc; i++) {
+		const struct ss_label_use *u = &chk->uses[i];
+		char *was, *now;
+
+		if (u->sid == 0 || u->sid >= nr_sids || sids[u->sid].sepol_sid == 0)
+			continue; /* unlabeled already: the reload changes nothing */
+		if (u->sid > SECINITSID_NUM && map[u->sid] == 0) {
+			snprintf(err, errlen,
+				 "domain %d's label %s is not valid in the new policy: the domain "
+				 "would become unlabeled",
+				 u->domid, sids[u->sid].ctx);
+			rc = -EINVAL;
+			continue;
+		}
+		if (u->sid > SECINITSID_NUM)
+			continue; /* the same context, so the same label */
+		was = context_in(&cur, sids[u->sid].sepol_sid);
+		now = context_in(np, map[u->sid]);
+		if (!was || !now) {
+			snprintf(err, errlen, "out of memory");
+			rc = -ENOMEM;
+		} else if (strcmp(was, now)) {
+			snprintf(err, errlen,
+				 "the new policy relabels domain %d (initial SID %s) from %s to %s",
+				 u->domid, isid_name[u->sid], was, now);
+			rc = -EINVAL;
+		}
+		free(was);
+		free(now);
+	}
+	policy_select(np);
+	if (rc || !chk->loader)
+		return rc;
+	if (m->pclass) {
+		uint32_t loader = chk->loader < nr_sids && map[chk->loader] ?
+					  map[chk->loader] :
+					  isid_policy(np, SECINITSID_UNLABELED);
+		struct sepol_av_decision avd;
+
+		allowed = 0;
+		if (sepol_compute_av(loader, isid_policy(np, SECINITSID_SECURITY), m->pclass, ~0u,
+				     &avd) == 0)
+			allowed = map_back(m, avd.allowed, unknown_allow);
+	}
+	if (!(allowed & SECURITY__LOAD_POLICY)) {
+		char *who = chk->loader < nr_sids && sids[chk->loader].sepol_sid ?
+				    context_in(&cur, sids[chk->loader].sepol_sid) :
+				    NULL;
+
+		policy_select(np);
+		snprintf(err, errlen,
+			 "the new policy does not give the loader (%s) security:load_policy on the "
+			 "security initial SID: no policy could be loaded after it",
+			 who ? who : "unlabeled");
+		free(who);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ss_load_with(const void *data, size_t len, const struct ss_reload_check *chk,
+		 ss_accept_fn accept, char *err, size_t errlen)
 {
 	struct ss_policy np, old;
+	uint32_t *map = NULL;
 	int *pend = NULL;
 	int rc;
 
@@ -257,6 +407,15 @@ int ss_load_with(const void *data, size_t len, ss_accept_fn accept, char *err, s
 	}
 	sepol_debug(0);
 	pthread_mutex_lock(&ss_lock);
+	if (!sids) {
+		sids = calloc(SECINITSID_NUM + 1, sizeof(*sids));
+		if (!sids) {
+			snprintf(err, errlen, "out of memory");
+			rc = -ENOMEM;
+			goto out;
+		}
+		nr_sids = SECINITSID_NUM + 1;
+	}
 	rc = read_policy(data, len, &np, err, errlen);
 	if (rc)
 		goto out;
@@ -266,37 +425,49 @@ int ss_load_with(const void *data, size_t len, ss_accept_fn accept, char *err, s
 		policy_free(&np);
 		goto out;
 	}
-	if (accept && accept(data, len, err, errlen)) {
+	map = calloc(nr_sids, sizeof(*map));
+	if (!map) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto refuse;
+	}
+	policy_select(&np);
+	build_class_map(&np);
+	map_sids(&np, map);
+	if (chk && cur.p)
+		rc = check_reload(&np, map, chk, err, errlen);
+	if (!rc && accept && accept(data, len, err, errlen))
 		rc = -EIO;
-		free(pend);
-		policy_free(&np);
-		goto out;
-	}
-	if (!sids) {
-		sids = calloc(SECINITSID_NUM + 1, sizeof(*sids));
-		if (!sids) {
-			rc = -ENOMEM;
-			snprintf(err, errlen, "out of memory");
-			free(pend);
-			policy_free(&np);
-			goto out;
-		}
-		nr_sids = SECINITSID_NUM + 1;
-		for (uint32_t i = 1; i <= SECINITSID_NUM; i++)
-			sids[i].sepol_sid = i;
-	}
+	if (rc)
+		goto refuse;
 	old = cur;
 	cur = np;
-	policy_select(&cur);
-	build_class_map(&cur);
-	remap_sids();
+	for (uint32_t i = 1; i < nr_sids; i++)
+		sids[i].sepol_sid = map[i];
+	free(map);
 	free(pending_bools);
 	pending_bools = pend;
 	policy_free(&old);
 	bump_seqno();
+	goto out;
+refuse:
+	policy_select(&cur);
+	free(map);
+	free(pend);
+	policy_free(&np);
 out:
 	pthread_mutex_unlock(&ss_lock);
 	return rc;
+}
+
+uint32_t ss_isid_layout(void)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&ss_lock);
+	n = cur.p ? cur.nr_isids : 0;
+	pthread_mutex_unlock(&ss_lock);
+	return n;
 }
 
 void ss_fini(void)
@@ -338,7 +509,7 @@ bool ss_handle_unknown_allow(void)
 static uint32_t to_sepol(uint32_t sid)
 {
 	if (sid == 0 || sid >= nr_sids || sids[sid].sepol_sid == 0)
-		return SECINITSID_UNLABELED;
+		return isid_policy(&cur, SECINITSID_UNLABELED);
 	return sids[sid].sepol_sid;
 }
 
@@ -347,12 +518,6 @@ static int sid_for_context(const char *canon, uint32_t sepol_sid, uint32_t *out)
 {
 	struct ss_sid *n;
 
-	for (uint32_t i = 1; i <= SECINITSID_NUM && i < nr_sids; i++) {
-		if (sids[i].sepol_sid == sepol_sid) {
-			*out = i;
-			return 0;
-		}
-	}
 	for (uint32_t i = SECINITSID_NUM + 1; i < nr_sids; i++) {
 		if (strcmp(sids[i].ctx, canon) == 0) {
 			sids[i].sepol_sid = sepol_sid;
@@ -381,8 +546,8 @@ static int from_sepol(uint32_t sepol_sid, uint32_t *out)
 	size_t len;
 	int rc;
 
-	if (sepol_sid <= SECINITSID_NUM) {
-		*out = sepol_sid;
+	if (sepol_sid <= cur.nr_isids) {
+		*out = isid_ours(&cur, sepol_sid);
 		return 0;
 	}
 	if (sepol_sid_to_context(sepol_sid, &ctx, &len))
@@ -435,24 +600,13 @@ int ss_sid_to_context(uint32_t sid, char **ctx, size_t *len)
 		*ctx = strdup(sids[sid].ctx);
 		*len = *ctx ? strlen(*ctx) : 0;
 		rc = *ctx ? 0 : -ENOMEM;
-	} else if (cur.p && sepol_sid_to_context(sid, &c, len) == 0) {
+	} else if (cur.p && sepol_sid_to_context(sids[sid].sepol_sid, &c, len) == 0) {
 		*ctx = c;
 		*len = strlen(c);
 		rc = 0;
 	}
 	pthread_mutex_unlock(&ss_lock);
 	return rc;
-}
-
-static uint32_t map_back(const struct ss_class_map *m, uint32_t pv, bool unknown_allow)
-{
-	uint32_t r = 0;
-
-	for (int i = 0; i < FLASK_MAX_PERMS; i++) {
-		if (m->pbit[i] ? (pv & m->pbit[i]) : unknown_allow)
-			r |= 1u << i;
-	}
-	return r;
 }
 
 int ss_compute_av(uint32_t ssid, uint32_t tsid, enum flask_class c, struct ss_decision *d)

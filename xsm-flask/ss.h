@@ -8,7 +8,10 @@
  * through the AVC.
  *
  * SIDs are Bulkhead's, not libsepol's. 1..SECINITSID_NUM are the initial
- * SIDs; the rest name a context string. A policy reload keeps every SID and
+ * SIDs, in Xen 4.17's layout (classmap.h); the rest name a context string.
+ * A policy may use Xen 4.17's layout (13 initial SIDs, xenboot first) or
+ * Xen 4.16's (12, no xenboot): the security server tells them apart by
+ * the highest initial SID the policy defines and maps ours onto it. A policy reload keeps every SID and
  * maps it again onto the new policy: a context that the new policy no
  * longer defines reads as "unlabeled" until a later policy defines it again.
  *
@@ -34,6 +37,10 @@
 #define SS_SID_MAX 65536u           /* SIDs ever handed out */
 #define SS_BOOL_NAME_MAX 256u
 
+/* The initial-SID layouts a policy may use: how many initial SIDs it has. */
+#define SS_ISIDS_XEN416 12u /* Xen 4.16 and older: xen first */
+#define SS_ISIDS_XEN417 13u /* Xen 4.17 and later: xenboot first */
+
 struct ss_decision {
 	uint32_t allowed;
 	uint32_t auditallow;
@@ -47,12 +54,35 @@ struct ss_decision {
  */
 int ss_load(const void *data, size_t len, char *err, size_t errlen);
 /*
- * The same, calling `accept` once the policy has parsed and before it is
- * installed; if accept fails (measured boot could not record it), the
- * running policy stays. accept fills err itself.
+ * What a reload must not do, checked against the new policy before it is
+ * installed: leave the loader without security:load_policy on the
+ * security initial SID (nobody could load a fixed policy until bulkhead
+ * restarts), or relabel a label in use, that is make a running domain's
+ * context invalid (it would read as unlabeled) or give an initial SID a
+ * running domain has another context. Either refuses the policy with the
+ * reason in err.
+ */
+struct ss_label_use {
+	uint32_t sid;
+	int domid; /* named in the reason */
+};
+struct ss_reload_check {
+	uint32_t loader; /* SID of whoever loads it; 0: not checked */
+	const struct ss_label_use *uses;
+	size_t nr_uses;
+};
+/*
+ * The same, with the reload checks (chk may be NULL; they apply only when
+ * a policy is loaded already), then calling `accept` once the policy has
+ * parsed and passed them and before it is installed; if accept fails
+ * (measured boot could not record it), the running policy stays. accept
+ * fills err itself.
  */
 typedef int (*ss_accept_fn)(const void *data, size_t len, char *err, size_t errlen);
-int ss_load_with(const void *data, size_t len, ss_accept_fn accept, char *err, size_t errlen);
+int ss_load_with(const void *data, size_t len, const struct ss_reload_check *chk,
+		 ss_accept_fn accept, char *err, size_t errlen);
+/* The loaded policy's layout: SS_ISIDS_XEN416 or SS_ISIDS_XEN417; 0 if none. */
+uint32_t ss_isid_layout(void);
 bool ss_loaded(void);
 uint32_t ss_seqno(void);
 uint32_t ss_policyvers(void);

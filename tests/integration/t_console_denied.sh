@@ -9,6 +9,7 @@ declare_domain(mute_t)
 typeattribute mute_t guest_type;
 label_channels(mute_t)
 domain_self_ops(mute_t)
+xen_build_domain(mute_t)
 allow mute_t xen_t:version { xen_extraversion xen_compile_info xen_capabilities
 	xen_changeset xen_pagesize xen_guest_handle xen_build_id };
 TE

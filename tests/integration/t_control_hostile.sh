@@ -111,7 +111,7 @@ assert status == -22 and b"pages" in msg, (status, msg)
 r, w = os.pipe()
 status, msg = call(s, 48, struct.pack("<II", 1, 1), r)
 assert status == -22, status
-status, msg = call(s, 2, b"", w)  # an fd with an op that takes none: closed; xenstore_t may not getenforce
+status, msg = call(s, 11, b"", w)  # an fd with an op that takes none: closed; xenstore_t may not read policyvers
 assert status == -13, status
 s.close()
 # vchan's service ops (53-56) from a vchan_t socket: every malformed payload
