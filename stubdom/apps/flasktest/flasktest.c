@@ -15,7 +15,7 @@
  *                            result that is not a denial; print each
  *                            vCPU's last result: "flasktest: bigload cpu C
  *                            rc RC", then "flasktest: bigload done"
- *   role=flood               repeat FLASK_GETENFORCE, denied, until the
+ *   role=flood               repeat FLASK_POLICYVERS, denied, until the
  *                            time is up; print "flasktest: flooding" after
  *                            the first call
  *   role=probe peer=D port=P [ref=R]
@@ -253,7 +253,7 @@ static int flood(void)
 
 	do {
 		memset(&op, 0, sizeof(op));
-		rc = xsm(&op, FLASK_GETENFORCE);
+		rc = xsm(&op, FLASK_POLICYVERS);
 		if (!calls++)
 			printk("flasktest: flooding (%ld)\n", rc);
 	} while (rc == -EACCES && now_ns() < give_up);
