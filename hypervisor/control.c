@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xen/grant_table.h>
@@ -111,8 +112,19 @@ struct control_conn {
 	int fd;
 	struct flask_subject subj;
 	struct service *svc;  /* once it uses a service op */
-	int passed_fd;        /* an fd that came with the current request, or -1 */
+	/* The fds that came with the current request (SCM_RIGHTS), in order; -1 once taken. */
+	int passed_fd[CONTROL_MAX_PASSED_FDS];
+	unsigned int nr_passed;
 };
+
+/* Close every fd of the request that no op took. */
+static void conn_drop_fds(struct control_conn *c)
+{
+	for (unsigned int i = 0; i < c->nr_passed; i++)
+		if (c->passed_fd[i] >= 0)
+			close(c->passed_fd[i]);
+	c->nr_passed = 0;
+}
 
 static int reply_put(struct reply *r, const void *p, size_t n)
 {
@@ -520,15 +532,15 @@ static int op_arena_register(const struct flask_subject *s, const uint8_t *in, s
 	if (len != sizeof(a))
 		return -EINVAL;
 	memcpy(&a, in, sizeof(a));
-	if (!r->conn || r->conn->passed_fd < 0) {
-		snprintf(r->msg, sizeof(r->msg), "the arena's memfd must come with the request (SCM_RIGHTS)");
+	if (!r->conn || r->conn->nr_passed != 1) {
+		snprintf(r->msg, sizeof(r->msg), "the arena's memfd, and only it, must come with the request (SCM_RIGHTS)");
 		return -EBADF;
 	}
 	svc = conn_service(r);
 	if (!svc)
 		return -ENOMEM;
-	fd = r->conn->passed_fd;
-	r->conn->passed_fd = -1;
+	fd = r->conn->passed_fd[0];
+	r->conn->passed_fd[0] = -1;
 	return service_arena_register(svc, a.role, a.pages, fd, r->msg, sizeof(r->msg));
 }
 
@@ -831,35 +843,59 @@ int control_add_service_socket(const char *spec, char *err, size_t errlen)
 	return 0;
 }
 
-/* Read a header, and an fd if one came with it (SCM_RIGHTS). 0, or -1 at EOF/error. */
+/*
+ * Read a header and the fds that came with it (SCM_RIGHTS). 0, or -1 at
+ * EOF, on error, or when more fds came than any op takes. Every fd the
+ * kernel installed is then either in c->passed_fd or closed, whatever the
+ * peer put in its cmsgs: the kernel gives us at most what the buffer holds
+ * (MSG_CTRUNC for the rest, which it drops), in as many cmsgs as it likes.
+ */
 static int read_header(struct control_conn *c, struct bh_ctl_hdr *h)
 {
 	union {
 		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(CONTROL_MAX_PASSED_FDS * sizeof(int))];
 	} cm;
 	struct iovec iov = { h, sizeof(*h) };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
 			    .msg_controllen = sizeof(cm.buf) };
+	bool too_many = false;
 	struct cmsghdr *cmsg;
 	ssize_t n;
 
+	conn_drop_fds(c);
 	do
 		n = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	if (n <= 0)
+	if (n < 0)
 		return -1;
 	for (cmsg = CMSG_FIRSTHDR(&m); cmsg; cmsg = CMSG_NXTHDR(&m, cmsg)) {
-		if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
-		    cmsg->cmsg_len == CMSG_LEN(sizeof(int))) {
+		size_t nfd;
+
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
+		    cmsg->cmsg_len < CMSG_LEN(0))
+			continue;
+		nfd = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
 			int fd;
 
-			memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
-			if (c->passed_fd >= 0)
-				close(c->passed_fd);
-			c->passed_fd = fd;
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(fd));
+			if (c->nr_passed < CONTROL_MAX_PASSED_FDS) {
+				c->passed_fd[c->nr_passed++] = fd;
+			} else {
+				close(fd);
+				too_many = true;
+			}
 		}
 	}
+	if (too_many || (m.msg_flags & MSG_CTRUNC)) {
+		log_warn("control: more than %d fds came with a request; closing",
+			  CONTROL_MAX_PASSED_FDS);
+		conn_drop_fds(c);
+		return -1;
+	}
+	if (n == 0)
+		return -1;
 	if ((size_t)n < sizeof(*h))
 		return ctl_read_full(c->fd, (uint8_t *)h + n, sizeof(*h) - n);
 	return 0;
@@ -932,10 +968,7 @@ static int serve_request(struct control_conn *c)
 	}
 	status = dispatch(&c->subj, c, h.op, in, h.len, &out, &out_len);
 	free(in);
-	if (c->passed_fd >= 0) { /* an fd that no op took */
-		close(c->passed_fd);
-		c->passed_fd = -1;
-	}
+	conn_drop_fds(c);
 	rh = (struct bh_ctl_hdr){ BH_CTL_MAGIC, BH_CTL_VERSION, h.op | BH_CTL_REPLY,
 				  (uint32_t)(sizeof(status) + out_len), h.seq };
 	rc = ctl_write_full(c->fd, &rh, sizeof(rh));
@@ -955,7 +988,7 @@ struct conn_start {
 static void *conn_thread(void *arg)
 {
 	struct conn_start *cs = arg;
-	struct control_conn c = { .fd = cs->fd, .passed_fd = -1 };
+	struct control_conn c = { .fd = cs->fd };
 	int rc;
 
 	if (cs->l == &listeners[0])
@@ -987,16 +1020,32 @@ out:
 		service_close(c.svc);
 		service_put(c.svc);
 	}
-	if (c.passed_fd >= 0)
-		close(c.passed_fd);
+	conn_drop_fds(&c);
 	close(c.fd);
 	__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
+/*
+ * Out of fds (or memory), accept4 fails at once for as long as a
+ * connection waits in the backlog: back off, doubling up to a quarter of a
+ * second, rather than spin, until something frees one.
+ */
+static void accept_backoff(struct listener *l, unsigned int *ms)
+{
+	struct timespec ts;
+
+	if (!*ms)
+		log_warn("control: %s: cannot accept: %s; backing off", l->path, strerror(errno));
+	*ms = *ms ? (*ms * 2 > 250 ? 250 : *ms * 2) : 10;
+	ts = (struct timespec){ 0, (long)*ms * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
 static void *accept_loop(void *arg)
 {
 	struct listener *l = arg;
+	unsigned int backoff_ms = 0;
 
 	for (;;) {
 		struct timeval tv = { CONTROL_IO_TIMEOUT_S, 0 };
@@ -1006,11 +1055,15 @@ static void *accept_loop(void *arg)
 		int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE ||
-			    errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				accept_backoff(l, &backoff_ms);
+				continue;
+			}
 			return NULL; /* the socket was shut down */
 		}
+		backoff_ms = 0;
 		if (__atomic_add_fetch(&active_conns, 1, __ATOMIC_RELAXED) > CONTROL_MAX_CONNS) {
 			__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
 			close(fd);

@@ -26,6 +26,8 @@
 #define CONTROL_MAX_LABELS 16
 #define CONTROL_IO_TIMEOUT_S 10
 #define CONTROL_MAX_SERVICE_SOCKETS 8
+/* The most fds one request carries: a create's kernel and ramdisk. */
+#define CONTROL_MAX_PASSED_FDS 2
 /* Every request but a policy load is small: a config and its KEY=VALUE lines are at most 64 KiB each. */
 #define CONTROL_SMALL_PAYLOAD_MAX (2 * XLCFG_TEXT_MAX + 8192)
 
