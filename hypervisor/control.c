@@ -16,6 +16,7 @@
 
 #include <xen/grant_table.h>
 
+#include "builder.h"
 #include "console.h"
 #include "ctl_io.h"
 #include "domain.h"
@@ -335,6 +336,7 @@ static int op_domain_create(const struct flask_subject *s, const uint8_t *in, si
 {
 	struct bh_ctl_create c;
 	struct bh_ctl_dominfo info;
+	struct builder_images im;
 	char path[4096];
 	int rc;
 
@@ -354,9 +356,17 @@ static int op_domain_create(const struct flask_subject *s, const uint8_t *in, si
 		snprintf(r->msg, sizeof(r->msg), "the config's path must be absolute, without NUL");
 		return -EINVAL;
 	}
+	/*
+	 * The images come open from the requester, kernel first: bulkhead reads
+	 * them with its authority and never opens a path a client names. The
+	 * domain keeps dups; these close after the reply.
+	 */
+	_Static_assert(BUILDER_NR_IMAGES <= CONTROL_MAX_PASSED_FDS, "a create's fds");
+	for (unsigned int i = 0; i < BUILDER_NR_IMAGES; i++)
+		im.fd[i] = r->conn && i < r->conn->nr_passed ? r->conn->passed_fd[i] : -1;
 	rc = domctl_create(s, c.flags, path, (const char *)in + sizeof(c) + c.path_len,
 			   len - sizeof(c) - c.path_len - c.extra_len,
-			   (const char *)in + len - c.extra_len, c.extra_len, &info, r->msg,
+			   (const char *)in + len - c.extra_len, c.extra_len, &im, &info, r->msg,
 			   sizeof(r->msg));
 	if (rc)
 		return rc;
