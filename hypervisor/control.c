@@ -32,7 +32,7 @@ struct control_label {
 
 static struct control_label labels[CONTROL_MAX_LABELS];
 static unsigned int nr_labels;
-static int active_conns; /* atomic */
+static uid_t owner_uid; /* the uid bulkhead started as (set when it listens) */
 
 int control_add_label(const char *spec, char *err, size_t errlen)
 {
@@ -823,6 +823,7 @@ struct listener {
 	char ctx[BH_CTL_STRING_MAX]; /* "" for [0] */
 	pthread_t thread;
 	bool serving;
+	int active; /* atomic: its connections, each listener its own CONTROL_MAX_CONNS */
 };
 
 static struct listener listeners[1 + CONTROL_MAX_SERVICE_SOCKETS] = { [0].fd = -1 };
@@ -999,12 +1000,14 @@ static void *conn_thread(void *arg)
 {
 	struct conn_start *cs = arg;
 	struct control_conn c = { .fd = cs->fd };
+	struct listener *l = cs->l;
+	bool spoke = false;
 	int rc;
 
-	if (cs->l == &listeners[0])
+	if (l == &listeners[0])
 		rc = peer_subject(c.fd, &c.subj);
 	else
-		rc = ss_context_to_sid(cs->l->ctx, strlen(cs->l->ctx), &c.subj.sid);
+		rc = ss_context_to_sid(l->ctx, strlen(l->ctx), &c.subj.sid);
 	free(cs);
 	if (rc) {
 		log_warn("control: connection refused: no label for it (%s)", strerror(-rc));
@@ -1012,17 +1015,22 @@ static void *conn_thread(void *arg)
 	}
 	for (;;) {
 		struct pollfd p[2] = { { c.fd, POLLIN, 0 }, { c.svc ? c.svc->notify_fd : -1, POLLIN, 0 } };
+		/* A connection that never sends a request gives its slot back. */
+		int n = poll(p, 2, spoke ? -1 : CONTROL_IO_TIMEOUT_S * 1000);
 
-		if (poll(p, 2, -1) < 0) {
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		if (n == 0)
+			break;
 		if ((p[1].revents & POLLIN) && send_events(&c))
 			break;
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			if (serve_request(&c))
 				break;
+			spoke = true;
 		}
 	}
 out:
@@ -1032,7 +1040,7 @@ out:
 	}
 	conn_drop_fds(&c);
 	close(c.fd);
-	__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&l->active, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -1050,6 +1058,23 @@ static void accept_backoff(struct listener *l, unsigned int *ms)
 	*ms = *ms ? (*ms * 2 > 250 ? 250 : *ms * 2) : 10;
 	ts = (struct timespec){ 0, (long)*ms * 1000000L };
 	nanosleep(&ts, NULL);
+}
+
+/*
+ * Each listener has its own CONTROL_MAX_CONNS, so a full service socket
+ * never shuts out the control socket or another service's; and on each,
+ * the last CONTROL_OWNER_RESERVED slots are for root and the uid bulkhead
+ * started as, so that no other peer can fill a socket the owner needs.
+ */
+static int conn_limit(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) &&
+	    (cred.uid == 0 || cred.uid == owner_uid))
+		return CONTROL_MAX_CONNS;
+	return CONTROL_MAX_CONNS - CONTROL_OWNER_RESERVED;
 }
 
 static void *accept_loop(void *arg)
@@ -1074,8 +1099,8 @@ static void *accept_loop(void *arg)
 			return NULL; /* the socket was shut down */
 		}
 		backoff_ms = 0;
-		if (__atomic_add_fetch(&active_conns, 1, __ATOMIC_RELAXED) > CONTROL_MAX_CONNS) {
-			__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
+		if (__atomic_add_fetch(&l->active, 1, __ATOMIC_RELAXED) > conn_limit(fd)) {
+			__atomic_sub_fetch(&l->active, 1, __ATOMIC_RELAXED);
 			close(fd);
 			continue;
 		}
@@ -1084,7 +1109,7 @@ static void *accept_loop(void *arg)
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		cs = malloc(sizeof(*cs));
 		if (!cs) {
-			__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
+			__atomic_sub_fetch(&l->active, 1, __ATOMIC_RELAXED);
 			close(fd);
 			continue;
 		}
@@ -1093,7 +1118,7 @@ static void *accept_loop(void *arg)
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		if (pthread_create(&t, &attr, conn_thread, cs)) {
-			__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
+			__atomic_sub_fetch(&l->active, 1, __ATOMIC_RELAXED);
 			close(fd);
 			free(cs);
 		}
@@ -1114,6 +1139,7 @@ static int listen_one(struct listener *l, const char *path, char *err, size_t er
 
 int control_listen(const char *path, char *err, size_t errlen)
 {
+	owner_uid = getuid();
 	return listen_one(&listeners[0], path, err, errlen);
 }
 
