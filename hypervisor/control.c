@@ -2,6 +2,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -109,14 +110,105 @@ struct reply {
 	char msg[1024];
 };
 
+struct listener;
+
 struct control_conn {
 	int fd;
+	const struct listener *l; /* the socket it came in on */
+	uid_t uid;                /* the peer's (SO_PEERCRED) */
 	struct flask_subject subj;
 	struct service *svc;  /* once it uses a service op */
 	/* The fds that came with the current request (SCM_RIGHTS), in order; -1 once taken. */
 	int passed_fd[CONTROL_MAX_PASSED_FDS];
 	unsigned int nr_passed;
 };
+
+/*
+ * What a peer can make bulkhead log (a malformed header, too many fds, no
+ * label) is rate-limited per peer, by the socket and uid rather than the
+ * connection, so that reconnecting does not renew the budget: at most
+ * CONTROL_WARN_BURST lines per peer and CONTROL_WARN_TOTAL for every peer
+ * together per CONTROL_WARN_WINDOW_S. The first line dropped says so; the
+ * next line let through counts what was dropped. Audit lines have a ring of
+ * their own besides (log.h), so a flood here cannot push them out of `bh
+ * dmesg` anyway.
+ */
+#define CONTROL_WARN_BURST 5
+#define CONTROL_WARN_TOTAL 50
+#define CONTROL_WARN_WINDOW_NS (60ull * 1000000000ull)
+#define CONTROL_WARN_PEERS 32 /* tracked; a new peer takes the stalest entry */
+
+struct warn_peer {
+	const struct listener *l;
+	uid_t uid;
+	uint64_t window_ns; /* when its window began; 0: unused */
+	unsigned int n;
+	unsigned long long dropped;
+};
+
+static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct warn_peer warn_peers[CONTROL_WARN_PEERS];
+static uint64_t warn_window_ns;
+static unsigned int warn_total;
+
+static const char *listener_path(const struct listener *l);
+
+static void conn_warn(const struct control_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void conn_warn(const struct control_conn *c, const char *fmt, ...)
+{
+	uint64_t now = bh_now_ns();
+	struct warn_peer *p = NULL, *stalest = &warn_peers[0];
+	unsigned long long dropped = 0;
+	bool say, first_drop = false;
+	char msg[512];
+	va_list ap;
+
+	pthread_mutex_lock(&warn_lock);
+	if (now - warn_window_ns >= CONTROL_WARN_WINDOW_NS) {
+		warn_window_ns = now;
+		warn_total = 0;
+	}
+	for (unsigned int i = 0; i < CONTROL_WARN_PEERS && !p; i++) {
+		struct warn_peer *w = &warn_peers[i];
+
+		if (w->window_ns && w->l == c->l && w->uid == c->uid)
+			p = w;
+		else if (w->window_ns < stalest->window_ns)
+			stalest = w;
+	}
+	if (!p) {
+		p = stalest;
+		*p = (struct warn_peer){ c->l, c->uid, now, 0, 0 };
+	}
+	if (now - p->window_ns >= CONTROL_WARN_WINDOW_NS) {
+		p->window_ns = now;
+		p->n = 0;
+	}
+	say = p->n < CONTROL_WARN_BURST && warn_total < CONTROL_WARN_TOTAL;
+	if (say) {
+		p->n++;
+		warn_total++;
+		dropped = p->dropped;
+		p->dropped = 0;
+	} else {
+		first_drop = !p->dropped++;
+	}
+	pthread_mutex_unlock(&warn_lock);
+	if (first_drop)
+		log_warn("control: uid %u on %s: more warnings suppressed for up to a minute",
+			 (unsigned int)c->uid, listener_path(c->l));
+	if (!say)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (dropped)
+		log_warn("%s (uid %u: %llu warnings suppressed before it)", msg, (unsigned int)c->uid,
+			 dropped);
+	else
+		log_warn("%s", msg);
+}
 
 /* Close every fd of the request that no op took. */
 static void conn_drop_fds(struct control_conn *c)
@@ -900,7 +992,7 @@ static int read_header(struct control_conn *c, struct bh_ctl_hdr *h)
 		}
 	}
 	if (too_many || (m.msg_flags & MSG_CTRUNC)) {
-		log_warn("control: more than %d fds came with a request; closing",
+		conn_warn(c, "control: more than %d fds came with a request; closing",
 			  CONTROL_MAX_PASSED_FDS);
 		conn_drop_fds(c);
 		return -1;
@@ -953,21 +1045,21 @@ static int serve_request(struct control_conn *c)
 		return -1;
 	if (h.magic != BH_CTL_MAGIC || h.version != BH_CTL_VERSION ||
 	    h.len > BH_CTL_PAYLOAD_MAX || (h.op & (BH_CTL_REPLY | BH_CTL_NOTIFY))) {
-		log_warn("control: malformed header (magic %#x version %u op %u len %u); closing",
-			 h.magic, h.version, h.op, h.len);
+		conn_warn(c, "control: malformed header (magic %#x version %u op %u len %u); closing",
+			  h.magic, h.version, h.op, h.len);
 		return -1;
 	}
 	/* Not 64 MiB of policy from a peer that may not load one. */
 	if (h.op == BH_CTL_FLASK_LOAD && h.len > SS_POLICY_MAX) {
-		log_warn("control: a %u-byte policy is over the limit; closing", h.len);
+		conn_warn(c, "control: a %u-byte policy is over the limit; closing", h.len);
 		return -1;
 	}
 	if (h.op == BH_CTL_FLASK_LOAD && flask_op_may_load(&c->subj)) {
-		log_warn("control: policy load refused before reading it; closing");
+		conn_warn(c, "control: policy load refused before reading it; closing");
 		return -1;
 	}
 	if (h.op != BH_CTL_FLASK_LOAD && h.len > CONTROL_SMALL_PAYLOAD_MAX) {
-		log_warn("control: a %u-byte request for op %u is over the limit; closing", h.len, h.op);
+		conn_warn(c, "control: a %u-byte request for op %u is over the limit; closing", h.len, h.op);
 		return -1;
 	}
 	if (h.len) {
@@ -993,13 +1085,19 @@ static int serve_request(struct control_conn *c)
 
 struct conn_start {
 	int fd;
+	uid_t uid;
 	struct listener *l;
 };
+
+static const char *listener_path(const struct listener *l)
+{
+	return l->path;
+}
 
 static void *conn_thread(void *arg)
 {
 	struct conn_start *cs = arg;
-	struct control_conn c = { .fd = cs->fd };
+	struct control_conn c = { .fd = cs->fd, .l = cs->l, .uid = cs->uid };
 	struct listener *l = cs->l;
 	bool spoke = false;
 	int rc;
@@ -1010,7 +1108,7 @@ static void *conn_thread(void *arg)
 		rc = ss_context_to_sid(l->ctx, strlen(l->ctx), &c.subj.sid);
 	free(cs);
 	if (rc) {
-		log_warn("control: connection refused: no label for it (%s)", strerror(-rc));
+		conn_warn(&c, "control: connection refused: no label for it (%s)", strerror(-rc));
 		goto out;
 	}
 	for (;;) {
@@ -1066,15 +1164,17 @@ static void accept_backoff(struct listener *l, unsigned int *ms)
  * the last CONTROL_OWNER_RESERVED slots are for root and the uid bulkhead
  * started as, so that no other peer can fill a socket the owner needs.
  */
-static int conn_limit(int fd)
+static int conn_limit(int fd, uid_t *uid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
-	if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) &&
-	    (cred.uid == 0 || cred.uid == owner_uid))
-		return CONTROL_MAX_CONNS;
-	return CONTROL_MAX_CONNS - CONTROL_OWNER_RESERVED;
+	*uid = (uid_t)-1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return CONTROL_MAX_CONNS - CONTROL_OWNER_RESERVED;
+	*uid = cred.uid;
+	return cred.uid == 0 || cred.uid == owner_uid ? CONTROL_MAX_CONNS
+						      : CONTROL_MAX_CONNS - CONTROL_OWNER_RESERVED;
 }
 
 static void *accept_loop(void *arg)
@@ -1087,6 +1187,7 @@ static void *accept_loop(void *arg)
 		struct conn_start *cs;
 		pthread_attr_t attr;
 		pthread_t t;
+		uid_t uid;
 		int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -1099,7 +1200,7 @@ static void *accept_loop(void *arg)
 			return NULL; /* the socket was shut down */
 		}
 		backoff_ms = 0;
-		if (__atomic_add_fetch(&l->active, 1, __ATOMIC_RELAXED) > conn_limit(fd)) {
+		if (__atomic_add_fetch(&l->active, 1, __ATOMIC_RELAXED) > conn_limit(fd, &uid)) {
 			__atomic_sub_fetch(&l->active, 1, __ATOMIC_RELAXED);
 			close(fd);
 			continue;
@@ -1114,6 +1215,7 @@ static void *accept_loop(void *arg)
 			continue;
 		}
 		cs->fd = fd;
+		cs->uid = uid;
 		cs->l = l;
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

@@ -298,7 +298,7 @@ static void avc_audit(uint32_t ssid, uint32_t tsid, enum flask_class c, uint32_t
 	if (audit_sink)
 		audit_sink(line);
 	else
-		log_warn("%s", line);
+		bh_log_audit("%s", line);
 }
 
 int avc_has_perm(uint32_t ssid, uint32_t tsid, enum flask_class c, uint32_t requested,
