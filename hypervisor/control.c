@@ -915,7 +915,12 @@ struct listener {
 	char ctx[BH_CTL_STRING_MAX]; /* "" for [0] */
 	pthread_t thread;
 	bool serving;
-	int active; /* atomic: its connections, each listener its own CONTROL_MAX_CONNS */
+	/* Its connections, and each uid's share of them (conn_admit); under slots_lock. */
+	int active;
+	struct peer_slots {
+		uid_t uid;
+		int n; /* 0: a free entry */
+	} peers[CONTROL_MAX_CONNS];
 };
 
 static struct listener listeners[1 + CONTROL_MAX_SERVICE_SOCKETS] = { [0].fd = -1 };
@@ -1083,6 +1088,74 @@ static int serve_request(struct control_conn *c)
 	return rc ? -1 : 0;
 }
 
+/*
+ * Each listener has its own CONTROL_MAX_CONNS, so a full service socket
+ * never shuts out the control socket or another service's. On each, root
+ * and the uid bulkhead started as (the owner) may take every slot; other
+ * uids together leave CONTROL_OWNER_RESERVED free for the owner, and each
+ * holds at most CONTROL_MAX_CONNS_PER_PEER, so that no one peer can fill
+ * what the others share. 0 and the slot taken, or -1.
+ */
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool uid_is_owner(uid_t uid)
+{
+	return uid == 0 || uid == owner_uid;
+}
+
+static int conn_admit(struct listener *l, uid_t uid)
+{
+	struct peer_slots *p = NULL, *free_entry = NULL;
+	int rc = -1;
+
+	pthread_mutex_lock(&slots_lock);
+	for (unsigned int i = 0; i < CONTROL_MAX_CONNS; i++) {
+		if (l->peers[i].n && l->peers[i].uid == uid)
+			p = &l->peers[i];
+		else if (!l->peers[i].n && !free_entry)
+			free_entry = &l->peers[i];
+	}
+	if (uid_is_owner(uid)) {
+		if (l->active < CONTROL_MAX_CONNS)
+			rc = 0;
+	} else if (l->active < CONTROL_MAX_CONNS - CONTROL_OWNER_RESERVED &&
+		   (p ? p->n : 0) < CONTROL_MAX_CONNS_PER_PEER) {
+		rc = 0;
+	}
+	if (!rc) {
+		/* A peer per connection at most: an entry is always free for a new one. */
+		if (!p) {
+			p = free_entry;
+			p->uid = uid;
+		}
+		p->n++;
+		l->active++;
+	}
+	pthread_mutex_unlock(&slots_lock);
+	return rc;
+}
+
+static void conn_release(struct listener *l, uid_t uid)
+{
+	pthread_mutex_lock(&slots_lock);
+	for (unsigned int i = 0; i < CONTROL_MAX_CONNS; i++) {
+		if (l->peers[i].n && l->peers[i].uid == uid) {
+			l->peers[i].n--;
+			break;
+		}
+	}
+	l->active--;
+	pthread_mutex_unlock(&slots_lock);
+}
+
+static uid_t peer_uid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ? (uid_t)-1 : cred.uid;
+}
+
 struct conn_start {
 	int fd;
 	uid_t uid;
@@ -1138,7 +1211,7 @@ out:
 	}
 	conn_drop_fds(&c);
 	close(c.fd);
-	__atomic_sub_fetch(&l->active, 1, __ATOMIC_RELAXED);
+	conn_release(l, c.uid);
 	return NULL;
 }
 
@@ -1156,25 +1229,6 @@ static void accept_backoff(struct listener *l, unsigned int *ms)
 	*ms = *ms ? (*ms * 2 > 250 ? 250 : *ms * 2) : 10;
 	ts = (struct timespec){ 0, (long)*ms * 1000000L };
 	nanosleep(&ts, NULL);
-}
-
-/*
- * Each listener has its own CONTROL_MAX_CONNS, so a full service socket
- * never shuts out the control socket or another service's; and on each,
- * the last CONTROL_OWNER_RESERVED slots are for root and the uid bulkhead
- * started as, so that no other peer can fill a socket the owner needs.
- */
-static int conn_limit(int fd, uid_t *uid)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	*uid = (uid_t)-1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
-		return CONTROL_MAX_CONNS - CONTROL_OWNER_RESERVED;
-	*uid = cred.uid;
-	return cred.uid == 0 || cred.uid == owner_uid ? CONTROL_MAX_CONNS
-						      : CONTROL_MAX_CONNS - CONTROL_OWNER_RESERVED;
 }
 
 static void *accept_loop(void *arg)
@@ -1200,8 +1254,8 @@ static void *accept_loop(void *arg)
 			return NULL; /* the socket was shut down */
 		}
 		backoff_ms = 0;
-		if (__atomic_add_fetch(&l->active, 1, __ATOMIC_RELAXED) > conn_limit(fd, &uid)) {
-			__atomic_sub_fetch(&l->active, 1, __ATOMIC_RELAXED);
+		uid = peer_uid(fd);
+		if (conn_admit(l, uid)) {
 			close(fd);
 			continue;
 		}
@@ -1210,7 +1264,7 @@ static void *accept_loop(void *arg)
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		cs = malloc(sizeof(*cs));
 		if (!cs) {
-			__atomic_sub_fetch(&l->active, 1, __ATOMIC_RELAXED);
+			conn_release(l, uid);
 			close(fd);
 			continue;
 		}
@@ -1220,7 +1274,7 @@ static void *accept_loop(void *arg)
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		if (pthread_create(&t, &attr, conn_thread, cs)) {
-			__atomic_sub_fetch(&l->active, 1, __ATOMIC_RELAXED);
+			conn_release(l, uid);
 			close(fd);
 			free(cs);
 		}

@@ -24,6 +24,7 @@
 
 #define CONTROL_MAX_CONNS 32 /* per listening socket */
 #define CONTROL_OWNER_RESERVED 4 /* of those, only root's and bulkhead's own uid's */
+#define CONTROL_MAX_CONNS_PER_PEER 16 /* per socket, for a uid that is not the owner */
 #define CONTROL_MAX_LABELS 16
 #define CONTROL_IO_TIMEOUT_S 10
 #define CONTROL_MAX_SERVICE_SOCKETS 8

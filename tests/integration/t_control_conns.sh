@@ -1,11 +1,12 @@
 # Connection limits (issue 15, row 6). Idle connections that fill the
 # vchan_t service socket, and a non-root client's that fill what it may of
-# the control socket, shut out neither root's bh, nor xenstored when it
-# reconnects, nor a new domain. A connection that never sends a request
-# gives its slot back after 10 s.
+# the control socket, shut out neither root's bh, nor another non-root
+# client, nor xenstored when it reconnects, nor a new domain. A connection
+# that never sends a request gives its slot back after 10 s.
 . "$(dirname "$0")/lib.sh"
 chmod 755 "$WORK"
-services_start --control-label "65534=system_u:system_r:dom0_t"
+services_start --control-label "65534=system_u:system_r:dom0_t" \
+	--control-label "12345=system_u:system_r:dom0_t"
 chmod 777 "$WORK/ctl.sock"
 # hold PATH N [as nobody]: N idle connections to PATH, kept open in the
 # background; a file in $WORK/held says they connected, its .open how many
@@ -49,6 +50,9 @@ sleep 0.5 # let bulkhead's accept threads take the backlog
 # Root's bh on the control socket.
 [ "$(timeout 5 "$BHCTL" -s "$WORK/ctl.sock" getenforce 2>&1)" = Enforcing ] ||
 	fail "bh with the vchan and control sockets full: $(timeout 5 "$BHCTL" -s "$WORK/ctl.sock" getenforce 2>&1)"
+# Another labelled uid: nobody holds no more than its share.
+[ "$(timeout 5 setpriv --reuid=12345 --regid=12345 --clear-groups "$BHCTL" -s "$WORK/ctl.sock" getenforce 2>&1)" = Enforcing ] ||
+	fail "uid 12345 with nobody's connections open: $(timeout 5 setpriv --reuid=12345 --regid=12345 --clear-groups "$BHCTL" -s "$WORK/ctl.sock" getenforce 2>&1)"
 # xenstored reconnects (a new one registers its arena), and a domain with xenstore boots.
 kill "$xsd_pid"
 wait "$xsd_pid" 2>/dev/null
