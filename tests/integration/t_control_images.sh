@@ -1,6 +1,7 @@
 # Image files are read with the requester's authority (issue 15, rows 2, 3).
 # A FIFO named as kernel= blocks nothing and is refused by name, whether a
-# client or the operator (--domain) names it. A non-root client cannot boot
+# client or the operator (--domain) names it; nor does one planted as a
+# domain's console log. A non-root client cannot boot
 # a file it cannot read itself, by bh or by a hand-made request.
 . "$(dirname "$0")/lib.sh"
 mkfifo "$WORK/fifo.elf"
@@ -25,6 +26,14 @@ grep -q "fifo.elf: not a regular file (a FIFO)" <<<"$out" || fail "FIFO: $out"
 out=$(timeout 10 "$BHCTL" -s "$WORK/ctl.sock" create -q "$(cfg null idle 'kernel="/dev/null"')" 2>&1) &&
 	fail "/dev/null was accepted as a kernel"
 grep -q "/dev/null: not a regular file (a character device)" <<<"$out" || fail "/dev/null: $out"
+# The console log is opened by the name a client chooses: a FIFO planted
+# there does not block the main thread either.
+mkfifo "$WORK/log/guest-fifolog.log"
+out=$(timeout 10 "$BHCTL" -s "$WORK/ctl.sock" create -q "$(cfg fifolog idle)" 2>&1)
+rc=$?
+[ $rc -eq 124 ] && fail "bh create with a FIFO as its console log hung"
+[ $rc -ne 0 ] || fail "a FIFO was taken as a console log"
+grep -q "cannot open console log .*guest-fifolog.log" <<<"$out" || fail "console FIFO: $out"
 timeout 10 "$BHCTL" -s "$WORK/ctl.sock" list | grep -q "^idle " || fail "bh list after the FIFO"
 
 # 3. As nobody (labelled dom0_t, so the policy lets it create): a 0600 root
