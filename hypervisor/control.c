@@ -128,15 +128,18 @@ struct control_conn {
  * label) is rate-limited per peer, by the socket and uid rather than the
  * connection, so that reconnecting does not renew the budget: at most
  * CONTROL_WARN_BURST lines per peer and CONTROL_WARN_TOTAL for every peer
- * together per CONTROL_WARN_WINDOW_S. The first line dropped says so; the
- * next line let through counts what was dropped. Audit lines have a ring of
- * their own besides (log.h), so a flood here cannot push them out of `bh
- * dmesg` anyway.
+ * together per minute. A peer is one uid on one socket, so one uid reaches
+ * at most 9 sockets x 5 = 45 lines and cannot use up the total alone. The
+ * first line dropped says so; the next line let through counts what was
+ * dropped. Audit lines have a ring of their own besides (log.h), so a
+ * flood here cannot push them out of `bh dmesg` anyway.
  */
 #define CONTROL_WARN_BURST 5
 #define CONTROL_WARN_TOTAL 50
 #define CONTROL_WARN_WINDOW_NS (60ull * 1000000000ull)
 #define CONTROL_WARN_PEERS 32 /* tracked; a new peer takes the stalest entry */
+_Static_assert((1 + CONTROL_MAX_SERVICE_SOCKETS) * CONTROL_WARN_BURST < CONTROL_WARN_TOTAL,
+	       "one uid cannot use up every peer's budget");
 
 struct warn_peer {
 	const struct listener *l;
