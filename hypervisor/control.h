@@ -8,7 +8,9 @@
  * each checked in flask.c.
  *
  * control_dispatch() is the whole request path after framing; tests call
- * it directly.
+ * it directly. The ops themselves are in ctl_flask.c, ctl_domain.c and
+ * ctl_service.c (ctl_ops.h); control.c keeps the socket, the
+ * framing and the dispatch table.
  */
 #ifndef BH_CONTROL_H
 #define BH_CONTROL_H
