@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 	char err[512], *req, *text;
 	size_t tlen, plen;
 	double t0, t_bh, t_bare;
-	int fd, kvm, n;
+	int fd, kvm, n, nfds, fds[CTL_MAX_FDS];
 	FILE *f;
 
 	if (argc != 4 || (n = atoi(argv[3])) <= 0) {
@@ -90,6 +90,11 @@ int main(int argc, char **argv)
 	memcpy(req, &c, sizeof(c));
 	memcpy(req + sizeof(c), argv[2], plen);
 	memcpy(req + sizeof(c) + plen, text, tlen);
+	nfds = ctl_open_images(&cfg, fds, err, sizeof(err));
+	if (nfds < 0) {
+		fprintf(stderr, "create_bench: %s\n", err);
+		return 1;
+	}
 	fd = ctl_connect(ctl_socket_path(argv[1]));
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0 || kvm < 0) {
@@ -102,7 +107,8 @@ int main(int argc, char **argv)
 		struct bh_ctl_dominfo info;
 		uint8_t *out;
 		size_t len;
-		int rc = ctl_call(fd, BH_CTL_DOMAIN_CREATE, req, sizeof(c) + plen + tlen, &out, &len);
+		int rc = ctl_call_fds(fd, BH_CTL_DOMAIN_CREATE, req, sizeof(c) + plen + tlen, fds,
+				      nfds, &out, &len);
 
 		if (rc || len < sizeof(info)) {
 			fprintf(stderr, "create_bench: create: %s %.*s\n", strerror(-rc), (int)len,

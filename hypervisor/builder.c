@@ -14,37 +14,96 @@
 #include <bulkhead/abi.h>
 
 #include "domain.h"
+#include "xlcfg.h"
 #include "measure.h"
 #include "pvh_elf.h"
 
-/* Read a whole image file, refusing one larger than `max` bytes. */
-static void *read_image(const char *path, uint64_t max, size_t *len, char *err,
+int builder_open_images(const struct xlcfg *cfg, struct builder_images *im, char *err,
+			size_t errlen)
+{
+	const char *path[BUILDER_NR_IMAGES] = { cfg->kernel, cfg->ramdisk };
+
+	for (int i = 0; i < BUILDER_NR_IMAGES; i++)
+		im->fd[i] = -1;
+	for (int i = 0; i < BUILDER_NR_IMAGES; i++) {
+		if (!path[i][0])
+			continue;
+		im->fd[i] = open(path[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+		if (im->fd[i] < 0) {
+			snprintf(err, errlen, "domain '%s': %s: %s", cfg->name, path[i], strerror(errno));
+			builder_images_close(im);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int builder_images_dup(const struct builder_images *in, struct builder_images *out)
+{
+	for (int i = 0; i < BUILDER_NR_IMAGES; i++)
+		out->fd[i] = -1;
+	for (int i = 0; i < BUILDER_NR_IMAGES; i++) {
+		if (in->fd[i] < 0)
+			continue;
+		out->fd[i] = fcntl(in->fd[i], F_DUPFD_CLOEXEC, 0);
+		if (out->fd[i] < 0) {
+			int e = errno;
+
+			builder_images_close(out);
+			errno = e;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void builder_images_close(struct builder_images *im)
+{
+	for (int i = 0; i < BUILDER_NR_IMAGES; i++) {
+		if (im->fd[i] >= 0)
+			close(im->fd[i]);
+		im->fd[i] = -1;
+	}
+}
+
+static const char *file_kind(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
+	       S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" :
+	       S_ISDIR(m) ? "a directory" : "not a regular file";
+}
+
+/*
+ * Read a whole image from its fd (named `path` in messages), refusing
+ * anything but a regular file and one larger than `max` bytes before it
+ * allocates or reads. pread: a restart's dups share the file offset.
+ */
+static void *read_image(int fd, const char *path, uint64_t max, size_t *len, char *err,
 			size_t errlen)
 {
 	struct stat st;
 	uint8_t *buf;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0) {
+	if (fstat(fd, &st)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		close(fd);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file (%s)", path, file_kind(st.st_mode));
 		return NULL;
 	}
 	if ((uint64_t)st.st_size > max) {
 		snprintf(err, errlen, "%s: %lld bytes do not fit in guest RAM", path,
 			 (long long)st.st_size);
-		close(fd);
 		return NULL;
 	}
 	buf = malloc(st.st_size ? st.st_size : 1);
 	while (buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, st.st_size - got);
+		ssize_t n = pread(fd, buf + got, st.st_size - got, got);
 
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0) {
 			snprintf(err, errlen, "%s: read failed: %s", path,
 				 n ? strerror(errno) : "file shrank");
@@ -56,7 +115,6 @@ static void *read_image(const char *path, uint64_t max, size_t *len, char *err,
 	}
 	if (!buf && !err[0])
 		snprintf(err, errlen, "%s: out of memory", path);
-	close(fd);
 	*len = got;
 	return buf;
 }
@@ -97,7 +155,15 @@ int builder_build(struct domain *d, char *err, size_t errlen)
 	int rc;
 
 	err[0] = 0;
-	buf = read_image(d->cfg.kernel, d->ram.size, &len, err, errlen);
+	/* Each image the config names came open, and only those (docs/control-protocol.md). */
+	if (d->images.fd[BUILDER_KERNEL] < 0 ||
+	    (d->images.fd[BUILDER_RAMDISK] < 0) != !d->cfg.ramdisk[0]) {
+		snprintf(err, errlen, "the open kernel%s must come with the request (SCM_RIGHTS), "
+			 "and nothing else", d->cfg.ramdisk[0] ? " and ramdisk" : "");
+		return -1;
+	}
+	buf = read_image(d->images.fd[BUILDER_KERNEL], d->cfg.kernel, d->ram.size, &len, err,
+			 errlen);
 	if (!buf)
 		return -1;
 	/* Measured from the very bytes that are loaded. */
@@ -130,7 +196,8 @@ int builder_build(struct domain *d, char *err, size_t errlen)
 	if (d->cfg.ramdisk[0]) {
 		uint64_t at = (img.hi + GUEST_PAGE_SIZE - 1) & ~(GUEST_PAGE_SIZE - 1);
 
-		buf = read_image(d->cfg.ramdisk, d->ram.size, &len, err, errlen);
+		buf = read_image(d->images.fd[BUILDER_RAMDISK], d->cfg.ramdisk, d->ram.size, &len,
+				 err, errlen);
 		if (!buf)
 			return -1;
 		if (measure_domain(d->name, MEASURE_PCR_IMAGES, "ramdisk", buf, len, err, errlen)) {

@@ -1,6 +1,7 @@
 #include "console.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,19 +35,31 @@ int make_dirs(const char *dir)
 
 int console_open(struct domain *d, char *err, size_t errlen)
 {
+	struct stat st = { 0 };
 	char path[4096];
+	int fd;
 
 	if (make_dirs(bh_settings.log_dir)) {
 		snprintf(err, errlen, "cannot create log directory %s: %s",
 			 bh_settings.log_dir, strerror(errno));
 		return -1;
 	}
-	/* Xen's xenconsoled names them guest-NAME.log. */
+	/*
+	 * Xen's xenconsoled names them guest-NAME.log, and a client names the
+	 * domain: on the main thread, a FIFO or a device planted under that
+	 * name must neither block the open nor be written to, so open without
+	 * blocking or following a link, and keep only a regular file.
+	 */
 	snprintf(path, sizeof(path), "%s/guest-%s.log", bh_settings.log_dir, d->name);
-	d->console_log = fopen(path, "we");
-	if (!d->console_log) {
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY,
+		  0666);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) ||
+	    !(d->console_log = fdopen(fd, "w"))) {
 		snprintf(err, errlen, "cannot open console log %s: %s", path,
-			 strerror(errno));
+			 fd >= 0 && !S_ISREG(st.st_mode) ? "not a regular file" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	setvbuf(d->console_log, NULL, _IOLBF, 0);

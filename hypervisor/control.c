@@ -1,7 +1,9 @@
 /* The control socket. See control.h. */
 #include "control.h"
+#include "ctl_ops.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -11,17 +13,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <xen/grant_table.h>
-
-#include "console.h"
 #include "ctl_io.h"
 #include "domain.h"
-#include "domctl.h"
-#include "measure.h"
 #include "service.h"
-#include "xsm.h"
 #include "log.h"
 
 struct control_label {
@@ -31,7 +28,7 @@ struct control_label {
 
 static struct control_label labels[CONTROL_MAX_LABELS];
 static unsigned int nr_labels;
-static int active_conns; /* atomic */
+static uid_t owner_uid; /* the uid bulkhead started as (set when it listens) */
 
 int control_add_label(const char *spec, char *err, size_t errlen)
 {
@@ -98,24 +95,105 @@ static int peer_subject(int fd, struct flask_subject *s)
 /* ---- requests ---------------------------------------------------------------- */
 
 /*
- * What an op answers with, and what it may need besides its payload: the
- * connection (a service's ports, a passed fd), and a message for a failure.
+ * What a peer can make bulkhead log (a malformed header, too many fds, no
+ * label) is rate-limited per peer, by the socket and uid rather than the
+ * connection, so that reconnecting does not renew the budget: at most
+ * CONTROL_WARN_BURST lines per peer and CONTROL_WARN_TOTAL for every peer
+ * together per minute. A peer is one uid on one socket, so one uid reaches
+ * at most 9 sockets x 5 = 45 lines and cannot use up the total alone. The
+ * first line dropped says so; the next line let through counts what was
+ * dropped. Audit lines have a ring of their own besides (log.h), so a
+ * flood here cannot push them out of `bh dmesg` anyway.
  */
-struct reply {
-	uint8_t *buf;
-	size_t len;
-	struct control_conn *conn; /* NULL when called without one (tests, fuzzing) */
-	char msg[1024];
+#define CONTROL_WARN_BURST 5
+#define CONTROL_WARN_TOTAL 50
+#define CONTROL_WARN_WINDOW_NS (60ull * 1000000000ull)
+#define CONTROL_WARN_PEERS 32 /* tracked; a new peer takes the stalest entry */
+_Static_assert((1 + CONTROL_MAX_SERVICE_SOCKETS) * CONTROL_WARN_BURST < CONTROL_WARN_TOTAL,
+	       "one uid cannot use up every peer's budget");
+
+struct warn_peer {
+	const struct listener *l;
+	uid_t uid;
+	uint64_t window_ns; /* when its window began; 0: unused */
+	unsigned int n;
+	unsigned long long dropped;
 };
 
-struct control_conn {
-	int fd;
-	struct flask_subject subj;
-	struct service *svc;  /* once it uses a service op */
-	int passed_fd;        /* an fd that came with the current request, or -1 */
-};
+static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct warn_peer warn_peers[CONTROL_WARN_PEERS];
+static uint64_t warn_window_ns;
+static unsigned int warn_total;
 
-static int reply_put(struct reply *r, const void *p, size_t n)
+static const char *listener_path(const struct listener *l);
+
+static void conn_warn(const struct control_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void conn_warn(const struct control_conn *c, const char *fmt, ...)
+{
+	uint64_t now = bh_now_ns();
+	struct warn_peer *p = NULL, *stalest = &warn_peers[0];
+	unsigned long long dropped = 0;
+	bool say, first_drop = false;
+	char msg[512];
+	va_list ap;
+
+	pthread_mutex_lock(&warn_lock);
+	if (now - warn_window_ns >= CONTROL_WARN_WINDOW_NS) {
+		warn_window_ns = now;
+		warn_total = 0;
+	}
+	for (unsigned int i = 0; i < CONTROL_WARN_PEERS && !p; i++) {
+		struct warn_peer *w = &warn_peers[i];
+
+		if (w->window_ns && w->l == c->l && w->uid == c->uid)
+			p = w;
+		else if (w->window_ns < stalest->window_ns)
+			stalest = w;
+	}
+	if (!p) {
+		p = stalest;
+		*p = (struct warn_peer){ c->l, c->uid, now, 0, 0 };
+	}
+	if (now - p->window_ns >= CONTROL_WARN_WINDOW_NS) {
+		p->window_ns = now;
+		p->n = 0;
+	}
+	say = p->n < CONTROL_WARN_BURST && warn_total < CONTROL_WARN_TOTAL;
+	if (say) {
+		p->n++;
+		warn_total++;
+		dropped = p->dropped;
+		p->dropped = 0;
+	} else {
+		first_drop = !p->dropped++;
+	}
+	pthread_mutex_unlock(&warn_lock);
+	if (first_drop)
+		log_warn("control: uid %u on %s: more warnings suppressed for up to a minute",
+			 (unsigned int)c->uid, listener_path(c->l));
+	if (!say)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (dropped)
+		log_warn("%s (uid %u: %llu warnings suppressed before it)", msg, (unsigned int)c->uid,
+			 dropped);
+	else
+		log_warn("%s", msg);
+}
+
+/* Close every fd of the request that no op took. */
+static void conn_drop_fds(struct control_conn *c)
+{
+	for (unsigned int i = 0; i < c->nr_passed; i++)
+		if (c->passed_fd[i] >= 0)
+			close(c->passed_fd[i]);
+	c->nr_passed = 0;
+}
+
+int reply_put(struct reply *r, const void *p, size_t n)
 {
 	uint8_t *nb = realloc(r->buf, r->len + n);
 
@@ -127,7 +205,7 @@ static int reply_put(struct reply *r, const void *p, size_t n)
 	return 0;
 }
 
-static int get_u32(const uint8_t *in, size_t len, uint32_t *v)
+int get_u32(const uint8_t *in, size_t len, uint32_t *v)
 {
 	if (len != sizeof(*v))
 		return -EINVAL;
@@ -135,585 +213,8 @@ static int get_u32(const uint8_t *in, size_t len, uint32_t *v)
 	return 0;
 }
 
-static int op_load(const struct flask_subject *s, const uint8_t *in, size_t len, struct reply *r)
-{
-	char err[256];
-	int rc;
-
-	(void)r;
-	rc = flask_op_load(s, in, len, err, sizeof(err));
-	if (rc && rc != -EACCES)
-		log_warn("control: policy load refused: %s", err);
-	return rc;
-}
-
-static int op_getenforce(const struct flask_subject *s, const uint8_t *in, size_t len,
-			 struct reply *r)
-{
-	int e, rc;
-	uint32_t v;
-
-	(void)in;
-	if (len)
-		return -EINVAL;
-	rc = flask_op_getenforce(s, &e);
-	v = e;
-	return rc ? rc : reply_put(r, &v, sizeof(v));
-}
-
-static int op_setenforce(const struct flask_subject *s, const uint8_t *in, size_t len,
-			 struct reply *r)
-{
-	uint32_t v;
-
-	(void)r;
-	if (get_u32(in, len, &v))
-		return -EINVAL;
-	return flask_op_setenforce(s, v > 1 ? 2 : (int)v);
-}
-
-static int op_context_to_sid(const struct flask_subject *s, const uint8_t *in, size_t len,
-			     struct reply *r)
-{
-	uint32_t sid;
-	int rc;
-
-	if (len == 0 || len > SS_CONTEXT_MAX)
-		return -EINVAL;
-	rc = flask_op_context_to_sid(s, (const char *)in, len, &sid);
-	return rc ? rc : reply_put(r, &sid, sizeof(sid));
-}
-
-static int op_sid_to_context(const struct flask_subject *s, const uint8_t *in, size_t len,
-			     struct reply *r)
-{
-	uint32_t sid;
-	size_t clen;
-	char *ctx;
-	int rc;
-
-	if (get_u32(in, len, &sid))
-		return -EINVAL;
-	rc = flask_op_sid_to_context(s, sid, &ctx, &clen);
-	if (rc)
-		return rc;
-	rc = reply_put(r, ctx, clen);
-	free(ctx);
-	return rc;
-}
-
-static int op_access(const struct flask_subject *s, const uint8_t *in, size_t len,
-		     struct reply *r)
-{
-	struct bh_ctl_access a;
-	struct flask_access_result res;
-	struct bh_ctl_access_result out;
-	int rc;
-
-	if (len != sizeof(a))
-		return -EINVAL;
-	memcpy(&a, in, sizeof(a));
-	if (a.tclass == 0 || a.tclass > UINT16_MAX)
-		return -EINVAL;
-	rc = flask_op_access(s, a.ssid, a.tsid, a.tclass, &res);
-	if (rc)
-		return rc;
-	out = (struct bh_ctl_access_result){ res.allowed, res.audit_allow, res.audit_deny,
-					     res.seqno };
-	return reply_put(r, &out, sizeof(out));
-}
-
-/* Parse a bh_ctl_bool and its optional name; name is "" when absent. */
-static int parse_bool(const uint8_t *in, size_t len, struct bh_ctl_bool *b, char *name)
-{
-	if (len < sizeof(*b))
-		return -EINVAL;
-	memcpy(b, in, sizeof(*b));
-	if (b->name_len != len - sizeof(*b) || b->name_len >= SS_BOOL_NAME_MAX)
-		return -EINVAL;
-	memcpy(name, in + sizeof(*b), b->name_len);
-	name[b->name_len] = 0;
-	if (strlen(name) != b->name_len)
-		return -EINVAL;
-	return 0;
-}
-
-static int op_getbool(const struct flask_subject *s, const uint8_t *in, size_t len,
-		      struct reply *r)
-{
-	char name[SS_BOOL_NAME_MAX];
-	struct bh_ctl_bool b;
-	int cur, pending, rc;
-
-	if (parse_bool(in, len, &b, name))
-		return -EINVAL;
-	rc = flask_op_getbool(s, &b.id, name, &cur, &pending);
-	if (rc)
-		return rc;
-	b.cur = cur;
-	b.pending = pending;
-	b.name_len = strlen(name);
-	rc = reply_put(r, &b, sizeof(b));
-	return rc ? rc : reply_put(r, name, b.name_len);
-}
-
-static int op_setbool(const struct flask_subject *s, const uint8_t *in, size_t len,
-		      struct reply *r)
-{
-	char name[SS_BOOL_NAME_MAX];
-	struct bh_ctl_bool b;
-	int cur, pending, rc;
-
-	if (parse_bool(in, len, &b, name) || b.value > 1 || b.commit > 1)
-		return -EINVAL;
-	rc = flask_op_setbool(s, &b.id, name, b.value, b.commit);
-	if (rc)
-		return rc;
-	rc = flask_op_getbool(s, &b.id, NULL, &cur, &pending);
-	if (rc)
-		return rc;
-	b.cur = cur;
-	b.pending = pending;
-	b.name_len = 0;
-	return reply_put(r, &b, sizeof(b));
-}
-
-static int op_commitbools(const struct flask_subject *s, const uint8_t *in, size_t len,
-			  struct reply *r)
-{
-	(void)in;
-	(void)r;
-	return len ? -EINVAL : flask_op_commitbools(s);
-}
-
-static int op_avc_stats(const struct flask_subject *s, const uint8_t *in, size_t len,
-			struct reply *r)
-{
-	struct avc_stats st;
-	struct bh_ctl_avc_stats out;
-	int rc;
-
-	(void)in;
-	if (len)
-		return -EINVAL;
-	rc = flask_op_avc_stats(s, &st);
-	if (rc)
-		return rc;
-	out = (struct bh_ctl_avc_stats){ st.lookups, st.hits, st.misses, st.allocations,
-					 st.reclaims, st.denials };
-	return reply_put(r, &out, sizeof(out));
-}
-
-static int op_policyvers(const struct flask_subject *s, const uint8_t *in, size_t len,
-			 struct reply *r)
-{
-	uint32_t v;
-	int rc;
-
-	(void)in;
-	if (len)
-		return -EINVAL;
-	rc = flask_op_policyvers(s, &v);
-	return rc ? rc : reply_put(r, &v, sizeof(v));
-}
-
-/* ---- domains ------------------------------------------------------------------- */
-
-static int op_domain_create(const struct flask_subject *s, const uint8_t *in, size_t len,
-			    struct reply *r)
-{
-	struct bh_ctl_create c;
-	struct bh_ctl_dominfo info;
-	char path[4096];
-	int rc;
-
-	if (len < sizeof(c))
-		return -EINVAL;
-	memcpy(&c, in, sizeof(c));
-	if (c.flags & ~BH_CREATE_PAUSED || c.path_len == 0 || c.path_len >= sizeof(path) ||
-	    c.path_len > len - sizeof(c) || c.extra_len > len - sizeof(c) - c.path_len ||
-	    len - sizeof(c) - c.path_len - c.extra_len > XLCFG_TEXT_MAX ||
-	    c.extra_len > XLCFG_TEXT_MAX) {
-		snprintf(r->msg, sizeof(r->msg), "malformed create request");
-		return -EINVAL;
-	}
-	memcpy(path, in + sizeof(c), c.path_len);
-	path[c.path_len] = 0;
-	if (strlen(path) != c.path_len || path[0] != '/') {
-		snprintf(r->msg, sizeof(r->msg), "the config's path must be absolute, without NUL");
-		return -EINVAL;
-	}
-	rc = domctl_create(s, c.flags, path, (const char *)in + sizeof(c) + c.path_len,
-			   len - sizeof(c) - c.path_len - c.extra_len,
-			   (const char *)in + len - c.extra_len, c.extra_len, &info, r->msg,
-			   sizeof(r->msg));
-	if (rc)
-		return rc;
-	/* A warning (an unknown key, ignored as xl does) follows the info. */
-	rc = reply_put(r, &info, sizeof(info));
-	if (!rc && r->msg[0])
-		rc = reply_put(r, r->msg, strlen(r->msg));
-	return rc;
-}
-
-static int op_domain_destroy(const struct flask_subject *s, const uint8_t *in, size_t len,
-			     struct reply *r)
-{
-	uint32_t id;
-
-	(void)r;
-	return get_u32(in, len, &id) ? -EINVAL : domctl_destroy(s, id);
-}
-
-static int op_domain_pause(const struct flask_subject *s, const uint8_t *in, size_t len,
-			   struct reply *r)
-{
-	uint32_t id;
-
-	(void)r;
-	return get_u32(in, len, &id) ? -EINVAL : domctl_pause(s, id, true);
-}
-
-static int op_domain_unpause(const struct flask_subject *s, const uint8_t *in, size_t len,
-			     struct reply *r)
-{
-	uint32_t id;
-
-	(void)r;
-	return get_u32(in, len, &id) ? -EINVAL : domctl_pause(s, id, false);
-}
-
-static int op_domain_shutdown(const struct flask_subject *s, const uint8_t *in, size_t len,
-			      struct reply *r)
-{
-	struct bh_ctl_shutdown req;
-
-	(void)r;
-	if (len != sizeof(req))
-		return -EINVAL;
-	memcpy(&req, in, sizeof(req));
-	return domctl_shutdown(s, &req);
-}
-
-static int op_domain_list(const struct flask_subject *s, const uint8_t *in, size_t len,
-			  struct reply *r)
-{
-	struct bh_ctl_dominfo *v;
-	size_t n;
-	int rc;
-
-	(void)in;
-	if (len)
-		return -EINVAL;
-	rc = domctl_list(s, &v, &n);
-	if (rc)
-		return rc;
-	rc = n ? reply_put(r, v, n * sizeof(*v)) : 0;
-	free(v);
-	return rc;
-}
-
-static int op_domain_info(const struct flask_subject *s, const uint8_t *in, size_t len,
-			  struct reply *r)
-{
-	struct bh_ctl_dominfo info;
-	uint32_t id;
-	int rc;
-
-	if (get_u32(in, len, &id))
-		return -EINVAL;
-	rc = domctl_info(s, id, &info);
-	return rc ? rc : reply_put(r, &info, sizeof(info));
-}
-
-static int op_console_read(const struct flask_subject *s, const uint8_t *in, size_t len,
-			   struct reply *r)
-{
-	struct bh_ctl_console_read req;
-	struct bh_ctl_console_data out = { 0 };
-	struct domain *d;
-	char *buf;
-	size_t n;
-	int rc;
-
-	if (len != sizeof(req))
-		return -EINVAL;
-	memcpy(&req, in, sizeof(req));
-	if (req.max == 0 || req.max > BH_CONSOLE_HISTORY)
-		return -EINVAL;
-	d = domain_get(req.domid);
-	if (!d)
-		return -ESRCH;
-	rc = xsm_domain_console(s, d);
-	buf = rc ? NULL : malloc(req.max);
-	if (!rc && !buf)
-		rc = -ENOMEM;
-	if (!rc) {
-		out.offset = req.offset;
-		n = console_read(d, &out.offset, buf, req.max, &out.end);
-		out.state = atomic_load(&d->state);
-		rc = reply_put(r, &out, sizeof(out));
-		if (!rc && n)
-			rc = reply_put(r, buf, n);
-	}
-	free(buf);
-	domain_put(d);
-	return rc;
-}
-
-static int op_dmesg(const struct flask_subject *s, const uint8_t *in, size_t len,
-		    struct reply *r)
-{
-	uint32_t clear;
-	char *buf;
-	size_t n;
-	int rc;
-
-	if (get_u32(in, len, &clear) || clear > 1)
-		return -EINVAL;
-	rc = xsm_readconsole(s, clear);
-	if (rc)
-		return rc;
-	buf = malloc(BH_LOG_RING);
-	if (!buf)
-		return -ENOMEM;
-	n = bh_log_read(buf, BH_LOG_RING, clear);
-	rc = n ? reply_put(r, buf, n) : 0;
-	free(buf);
-	return rc;
-}
-
-static int op_physinfo(const struct flask_subject *s, const uint8_t *in, size_t len,
-		       struct reply *r)
-{
-	struct bh_ctl_physinfo pi;
-	int rc;
-
-	(void)in;
-	if (len)
-		return -EINVAL;
-	rc = domctl_physinfo(s, &pi);
-	if (!rc)
-		rc = reply_put(r, &pi, sizeof(pi));
-	/* Then the event log's path: bh attest reads the log this bulkhead writes. */
-	return rc ? rc : reply_put(r, measure_log_path(), strlen(measure_log_path()));
-}
-
-/* ---- host services ------------------------------------------------------------- */
-
-/* The connection's service, made on first use. */
-static struct service *conn_service(struct reply *r)
-{
-	struct control_conn *c = r->conn;
-
-	if (!c)
-		return NULL;
-	if (!c->svc)
-		c->svc = service_new(c->subj.sid);
-	return c->svc;
-}
-
-static int op_arena_register(const struct flask_subject *s, const uint8_t *in, size_t len,
-			     struct reply *r)
-{
-	struct bh_ctl_arena a;
-	struct service *svc;
-	int fd;
-
-	(void)s;
-	if (len != sizeof(a))
-		return -EINVAL;
-	memcpy(&a, in, sizeof(a));
-	if (!r->conn || r->conn->passed_fd < 0) {
-		snprintf(r->msg, sizeof(r->msg), "the arena's memfd must come with the request (SCM_RIGHTS)");
-		return -EBADF;
-	}
-	svc = conn_service(r);
-	if (!svc)
-		return -ENOMEM;
-	fd = r->conn->passed_fd;
-	r->conn->passed_fd = -1;
-	return service_arena_register(svc, a.role, a.pages, fd, r->msg, sizeof(r->msg));
-}
-
-static int reply_port(struct reply *r, int port)
-{
-	uint32_t p = port;
-
-	return port < 0 ? port : reply_put(r, &p, sizeof(p));
-}
-
-static int op_evtchn_bind(const struct flask_subject *s, const uint8_t *in, size_t len,
-			  struct reply *r)
-{
-	struct bh_ctl_evtchn_bind b;
-	struct service *svc;
-
-	(void)s;
-	if (len != sizeof(b))
-		return -EINVAL;
-	memcpy(&b, in, sizeof(b));
-	if (b.domid >= DOMID_FIRST_RESERVED)
-		return -EINVAL;
-	svc = conn_service(r);
-	if (!svc)
-		return r->conn ? -ENOMEM : -ENOTCONN;
-	return reply_port(r, service_evtchn_bind(svc, b.domid, b.remote_port));
-}
-
-static int op_evtchn_bind_virq(const struct flask_subject *s, const uint8_t *in, size_t len,
-			       struct reply *r)
-{
-	struct service *svc;
-	uint32_t virq;
-
-	(void)s;
-	if (get_u32(in, len, &virq))
-		return -EINVAL;
-	svc = conn_service(r);
-	if (!svc)
-		return r->conn ? -ENOMEM : -ENOTCONN;
-	return reply_port(r, service_evtchn_bind_virq(svc, virq));
-}
-
-static int op_evtchn_send(const struct flask_subject *s, const uint8_t *in, size_t len,
-			  struct reply *r)
-{
-	uint32_t port;
-
-	(void)s;
-	if (get_u32(in, len, &port))
-		return -EINVAL;
-	if (!r->conn || !r->conn->svc)
-		return -EINVAL; /* no ports yet */
-	return service_evtchn_send(r->conn->svc, port);
-}
-
-static int op_evtchn_close(const struct flask_subject *s, const uint8_t *in, size_t len,
-			   struct reply *r)
-{
-	uint32_t port;
-
-	(void)s;
-	if (get_u32(in, len, &port))
-		return -EINVAL;
-	if (!r->conn || !r->conn->svc)
-		return -EINVAL;
-	return service_evtchn_close(r->conn->svc, port);
-}
-
-static int op_evtchn_alloc_unbound(const struct flask_subject *s, const uint8_t *in, size_t len,
-				   struct reply *r)
-{
-	struct service *svc;
-	uint32_t domid;
-
-	(void)s;
-	if (get_u32(in, len, &domid) || domid >= DOMID_FIRST_RESERVED)
-		return -EINVAL;
-	svc = conn_service(r);
-	if (!svc)
-		return r->conn ? -ENOMEM : -ENOTCONN;
-	return reply_port(r, service_evtchn_alloc_unbound(svc, domid));
-}
-
-static int op_grant_access(const struct flask_subject *s, const uint8_t *in, size_t len,
-			   struct reply *r)
-{
-	struct bh_ctl_grant_access g;
-	struct service *svc;
-
-	(void)s;
-	if (len != sizeof(g))
-		return -EINVAL;
-	memcpy(&g, in, sizeof(g));
-	if (g.domid >= DOMID_FIRST_RESERVED || g.readonly > 1)
-		return -EINVAL;
-	svc = conn_service(r);
-	if (!svc)
-		return r->conn ? -ENOMEM : -ENOTCONN;
-	return reply_port(r, service_grant_access(svc, g.domid, g.page, g.readonly, r->msg,
-						  sizeof(r->msg)));
-}
-
-static int op_grant_end(const struct flask_subject *s, const uint8_t *in, size_t len,
-			struct reply *r)
-{
-	uint32_t ref;
-
-	(void)s;
-	if (get_u32(in, len, &ref))
-		return -EINVAL;
-	if (!r->conn || !r->conn->svc)
-		return -EINVAL; /* no grants yet */
-	return service_grant_end(r->conn->svc, ref);
-}
-
-/*
- * GRANT_COPY: every segment is checked before any is copied (sizes, and
- * that the bytes to write are all there); then each copies on its own and
- * gets its own GNTST_* status, as GNTTABOP_copy.
- */
-static int op_grant_copy(const struct flask_subject *s, const uint8_t *in, size_t len,
-			 struct reply *r)
-{
-	struct bh_ctl_grant_copy_seg seg[BH_GRANT_COPY_MAX_SEGS];
-	int16_t status[BH_GRANT_COPY_MAX_SEGS + 1] = { 0 };
-	size_t head, to_guest = 0, total = 0, in_off, out_len = 0;
-	struct bh_ctl_grant_copy h;
-	struct service *svc;
-	uint8_t *out;
-	int rc;
-
-	(void)s;
-	if (len < sizeof(h))
-		return -EINVAL;
-	memcpy(&h, in, sizeof(h));
-	if (h.count == 0 || h.count > BH_GRANT_COPY_MAX_SEGS)
-		return -EINVAL;
-	head = sizeof(h) + h.count * sizeof(seg[0]);
-	if (len < head)
-		return -EINVAL;
-	memcpy(seg, in + sizeof(h), h.count * sizeof(seg[0]));
-	for (uint32_t i = 0; i < h.count; i++) {
-		if ((uint32_t)seg[i].offset + seg[i].len > 4096 || seg[i].flags & ~BH_GNTCOPY_TO_GUEST)
-			return -EINVAL;
-		total += seg[i].len;
-		if (seg[i].flags & BH_GNTCOPY_TO_GUEST)
-			to_guest += seg[i].len;
-	}
-	if (total > BH_GRANT_COPY_MAX_BYTES || len != head + to_guest)
-		return -EINVAL;
-	if (!r->conn || !r->conn->svc)
-		return -EINVAL; /* a service op: the connection must have become one */
-	svc = r->conn->svc;
-	out = malloc(total - to_guest + 1);
-	if (!out)
-		return -ENOMEM;
-	in_off = head;
-	for (uint32_t i = 0; i < h.count; i++) {
-		bool put = seg[i].flags & BH_GNTCOPY_TO_GUEST;
-		uint8_t *buf = put ? (uint8_t *)in + in_off : out + out_len;
-
-		status[i] = service_grant_copy(svc, seg[i].domid, seg[i].ref, seg[i].offset,
-					       seg[i].len, buf, put);
-		if (put)
-			in_off += seg[i].len;
-		else if (status[i] == GNTST_okay)
-			out_len += seg[i].len;
-	}
-	rc = reply_put(r, status, (h.count + 1) / 2 * 4);
-	if (!rc)
-		rc = reply_put(r, out, out_len);
-	free(out);
-	return rc;
-}
-
-typedef int (*control_fn)(const struct flask_subject *s, const uint8_t *in, size_t len,
-			  struct reply *r);
-
 static const struct {
-	control_fn fn;
+	control_op *fn;
 	const char *name;
 } control_ops[BH_CTL_OP_MAX] = {
 	[BH_CTL_FLASK_LOAD] = { op_load, "flask_load" },
@@ -805,6 +306,12 @@ struct listener {
 	char ctx[BH_CTL_STRING_MAX]; /* "" for [0] */
 	pthread_t thread;
 	bool serving;
+	/* Its connections, and each uid's share of them (conn_admit); under slots_lock. */
+	int active;
+	struct peer_slots {
+		uid_t uid;
+		int n; /* 0: a free entry */
+	} peers[CONTROL_MAX_CONNS];
 };
 
 static struct listener listeners[1 + CONTROL_MAX_SERVICE_SOCKETS] = { [0].fd = -1 };
@@ -835,35 +342,59 @@ int control_add_service_socket(const char *spec, char *err, size_t errlen)
 	return 0;
 }
 
-/* Read a header, and an fd if one came with it (SCM_RIGHTS). 0, or -1 at EOF/error. */
+/*
+ * Read a header and the fds that came with it (SCM_RIGHTS). 0, or -1 at
+ * EOF, on error, or when more fds came than any op takes. Every fd the
+ * kernel installed is then either in c->passed_fd or closed, whatever the
+ * peer put in its cmsgs: the kernel gives us at most what the buffer holds
+ * (MSG_CTRUNC for the rest, which it drops), in as many cmsgs as it likes.
+ */
 static int read_header(struct control_conn *c, struct bh_ctl_hdr *h)
 {
 	union {
 		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(CONTROL_MAX_PASSED_FDS * sizeof(int))];
 	} cm;
 	struct iovec iov = { h, sizeof(*h) };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
 			    .msg_controllen = sizeof(cm.buf) };
+	bool too_many = false;
 	struct cmsghdr *cmsg;
 	ssize_t n;
 
+	conn_drop_fds(c);
 	do
 		n = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	if (n <= 0)
+	if (n < 0)
 		return -1;
 	for (cmsg = CMSG_FIRSTHDR(&m); cmsg; cmsg = CMSG_NXTHDR(&m, cmsg)) {
-		if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
-		    cmsg->cmsg_len == CMSG_LEN(sizeof(int))) {
+		size_t nfd;
+
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
+		    cmsg->cmsg_len < CMSG_LEN(0))
+			continue;
+		nfd = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
 			int fd;
 
-			memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
-			if (c->passed_fd >= 0)
-				close(c->passed_fd);
-			c->passed_fd = fd;
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(fd));
+			if (c->nr_passed < CONTROL_MAX_PASSED_FDS) {
+				c->passed_fd[c->nr_passed++] = fd;
+			} else {
+				close(fd);
+				too_many = true;
+			}
 		}
 	}
+	if (too_many || (m.msg_flags & MSG_CTRUNC)) {
+		conn_warn(c, "control: more than %d fds came with a request; closing",
+			  CONTROL_MAX_PASSED_FDS);
+		conn_drop_fds(c);
+		return -1;
+	}
+	if (n == 0)
+		return -1;
 	if ((size_t)n < sizeof(*h))
 		return ctl_read_full(c->fd, (uint8_t *)h + n, sizeof(*h) - n);
 	return 0;
@@ -910,21 +441,21 @@ static int serve_request(struct control_conn *c)
 		return -1;
 	if (h.magic != BH_CTL_MAGIC || h.version != BH_CTL_VERSION ||
 	    h.len > BH_CTL_PAYLOAD_MAX || (h.op & (BH_CTL_REPLY | BH_CTL_NOTIFY))) {
-		log_warn("control: malformed header (magic %#x version %u op %u len %u); closing",
-			 h.magic, h.version, h.op, h.len);
+		conn_warn(c, "control: malformed header (magic %#x version %u op %u len %u); closing",
+			  h.magic, h.version, h.op, h.len);
 		return -1;
 	}
 	/* Not 64 MiB of policy from a peer that may not load one. */
 	if (h.op == BH_CTL_FLASK_LOAD && h.len > SS_POLICY_MAX) {
-		log_warn("control: a %u-byte policy is over the limit; closing", h.len);
+		conn_warn(c, "control: a %u-byte policy is over the limit; closing", h.len);
 		return -1;
 	}
 	if (h.op == BH_CTL_FLASK_LOAD && flask_op_may_load(&c->subj)) {
-		log_warn("control: policy load refused before reading it; closing");
+		conn_warn(c, "control: policy load refused before reading it; closing");
 		return -1;
 	}
 	if (h.op != BH_CTL_FLASK_LOAD && h.len > CONTROL_SMALL_PAYLOAD_MAX) {
-		log_warn("control: a %u-byte request for op %u is over the limit; closing", h.len, h.op);
+		conn_warn(c, "control: a %u-byte request for op %u is over the limit; closing", h.len, h.op);
 		return -1;
 	}
 	if (h.len) {
@@ -936,10 +467,7 @@ static int serve_request(struct control_conn *c)
 	}
 	status = dispatch(&c->subj, c, h.op, in, h.len, &out, &out_len);
 	free(in);
-	if (c->passed_fd >= 0) { /* an fd that no op took */
-		close(c->passed_fd);
-		c->passed_fd = -1;
-	}
+	conn_drop_fds(c);
 	rh = (struct bh_ctl_hdr){ BH_CTL_MAGIC, BH_CTL_VERSION, h.op | BH_CTL_REPLY,
 				  (uint32_t)(sizeof(status) + out_len), h.seq };
 	rc = ctl_write_full(c->fd, &rh, sizeof(rh));
@@ -951,39 +479,120 @@ static int serve_request(struct control_conn *c)
 	return rc ? -1 : 0;
 }
 
+/*
+ * Each listener has its own CONTROL_MAX_CONNS, so a full service socket
+ * never shuts out the control socket or another service's. On each, root
+ * and the uid bulkhead started as (the owner) may take every slot; other
+ * uids together leave CONTROL_OWNER_RESERVED free for the owner, and each
+ * holds at most CONTROL_MAX_CONNS_PER_PEER, so that no one peer can fill
+ * what the others share. 0 and the slot taken, or -1.
+ */
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool uid_is_owner(uid_t uid)
+{
+	return uid == 0 || uid == owner_uid;
+}
+
+static int conn_admit(struct listener *l, uid_t uid)
+{
+	struct peer_slots *p = NULL, *free_entry = NULL;
+	int rc = -1;
+
+	pthread_mutex_lock(&slots_lock);
+	for (unsigned int i = 0; i < CONTROL_MAX_CONNS; i++) {
+		if (l->peers[i].n && l->peers[i].uid == uid)
+			p = &l->peers[i];
+		else if (!l->peers[i].n && !free_entry)
+			free_entry = &l->peers[i];
+	}
+	if (uid_is_owner(uid)) {
+		if (l->active < CONTROL_MAX_CONNS)
+			rc = 0;
+	} else if (l->active < CONTROL_MAX_CONNS - CONTROL_OWNER_RESERVED &&
+		   (p ? p->n : 0) < CONTROL_MAX_CONNS_PER_PEER) {
+		rc = 0;
+	}
+	if (!rc) {
+		/* A peer per connection at most: an entry is always free for a new one. */
+		if (!p) {
+			p = free_entry;
+			p->uid = uid;
+		}
+		p->n++;
+		l->active++;
+	}
+	pthread_mutex_unlock(&slots_lock);
+	return rc;
+}
+
+static void conn_release(struct listener *l, uid_t uid)
+{
+	pthread_mutex_lock(&slots_lock);
+	for (unsigned int i = 0; i < CONTROL_MAX_CONNS; i++) {
+		if (l->peers[i].n && l->peers[i].uid == uid) {
+			l->peers[i].n--;
+			break;
+		}
+	}
+	l->active--;
+	pthread_mutex_unlock(&slots_lock);
+}
+
+static uid_t peer_uid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ? (uid_t)-1 : cred.uid;
+}
+
 struct conn_start {
 	int fd;
+	uid_t uid;
 	struct listener *l;
 };
+
+static const char *listener_path(const struct listener *l)
+{
+	return l->path;
+}
 
 static void *conn_thread(void *arg)
 {
 	struct conn_start *cs = arg;
-	struct control_conn c = { .fd = cs->fd, .passed_fd = -1 };
+	struct control_conn c = { .fd = cs->fd, .l = cs->l, .uid = cs->uid };
+	struct listener *l = cs->l;
+	bool spoke = false;
 	int rc;
 
-	if (cs->l == &listeners[0])
+	if (l == &listeners[0])
 		rc = peer_subject(c.fd, &c.subj);
 	else
-		rc = ss_context_to_sid(cs->l->ctx, strlen(cs->l->ctx), &c.subj.sid);
+		rc = ss_context_to_sid(l->ctx, strlen(l->ctx), &c.subj.sid);
 	free(cs);
 	if (rc) {
-		log_warn("control: connection refused: no label for it (%s)", strerror(-rc));
+		conn_warn(&c, "control: connection refused: no label for it (%s)", strerror(-rc));
 		goto out;
 	}
 	for (;;) {
 		struct pollfd p[2] = { { c.fd, POLLIN, 0 }, { c.svc ? c.svc->notify_fd : -1, POLLIN, 0 } };
+		/* A connection that never sends a request gives its slot back. */
+		int n = poll(p, 2, spoke ? -1 : CONTROL_IO_TIMEOUT_S * 1000);
 
-		if (poll(p, 2, -1) < 0) {
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		if (n == 0)
+			break;
 		if ((p[1].revents & POLLIN) && send_events(&c))
 			break;
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			if (serve_request(&c))
 				break;
+			spoke = true;
 		}
 	}
 out:
@@ -991,32 +600,53 @@ out:
 		service_close(c.svc);
 		service_put(c.svc);
 	}
-	if (c.passed_fd >= 0)
-		close(c.passed_fd);
+	conn_drop_fds(&c);
 	close(c.fd);
-	__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
+	conn_release(l, c.uid);
 	return NULL;
+}
+
+/*
+ * Out of fds (or memory), accept4 fails at once for as long as a
+ * connection waits in the backlog: back off, doubling up to a quarter of a
+ * second, rather than spin, until something frees one.
+ */
+static void accept_backoff(struct listener *l, unsigned int *ms)
+{
+	struct timespec ts;
+
+	if (!*ms)
+		log_warn("control: %s: cannot accept: %s; backing off", l->path, strerror(errno));
+	*ms = *ms ? (*ms * 2 > 250 ? 250 : *ms * 2) : 10;
+	ts = (struct timespec){ 0, (long)*ms * 1000000L };
+	nanosleep(&ts, NULL);
 }
 
 static void *accept_loop(void *arg)
 {
 	struct listener *l = arg;
+	unsigned int backoff_ms = 0;
 
 	for (;;) {
 		struct timeval tv = { CONTROL_IO_TIMEOUT_S, 0 };
 		struct conn_start *cs;
 		pthread_attr_t attr;
 		pthread_t t;
+		uid_t uid;
 		int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE ||
-			    errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				accept_backoff(l, &backoff_ms);
+				continue;
+			}
 			return NULL; /* the socket was shut down */
 		}
-		if (__atomic_add_fetch(&active_conns, 1, __ATOMIC_RELAXED) > CONTROL_MAX_CONNS) {
-			__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
+		backoff_ms = 0;
+		uid = peer_uid(fd);
+		if (conn_admit(l, uid)) {
 			close(fd);
 			continue;
 		}
@@ -1025,16 +655,17 @@ static void *accept_loop(void *arg)
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		cs = malloc(sizeof(*cs));
 		if (!cs) {
-			__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
+			conn_release(l, uid);
 			close(fd);
 			continue;
 		}
 		cs->fd = fd;
+		cs->uid = uid;
 		cs->l = l;
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		if (pthread_create(&t, &attr, conn_thread, cs)) {
-			__atomic_sub_fetch(&active_conns, 1, __ATOMIC_RELAXED);
+			conn_release(l, uid);
 			close(fd);
 			free(cs);
 		}
@@ -1055,6 +686,7 @@ static int listen_one(struct listener *l, const char *path, char *err, size_t er
 
 int control_listen(const char *path, char *err, size_t errlen)
 {
+	owner_uid = getuid();
 	return listen_one(&listeners[0], path, err, errlen);
 }
 

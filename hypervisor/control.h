@@ -8,7 +8,9 @@
  * each checked in flask.c.
  *
  * control_dispatch() is the whole request path after framing; tests call
- * it directly.
+ * it directly. The ops themselves are in ctl_flask.c, ctl_domain.c and
+ * ctl_service.c (ctl_ops.h); control.c keeps the socket, the
+ * framing and the dispatch table.
  */
 #ifndef BH_CONTROL_H
 #define BH_CONTROL_H
@@ -22,10 +24,14 @@
 #include "flask.h"
 #include "xlcfg.h"
 
-#define CONTROL_MAX_CONNS 32
+#define CONTROL_MAX_CONNS 32 /* per listening socket */
+#define CONTROL_OWNER_RESERVED 4 /* of those, only root's and bulkhead's own uid's */
+#define CONTROL_MAX_CONNS_PER_PEER 16 /* per socket, for a uid that is not the owner */
 #define CONTROL_MAX_LABELS 16
 #define CONTROL_IO_TIMEOUT_S 10
 #define CONTROL_MAX_SERVICE_SOCKETS 8
+/* The most fds one request carries: a create's kernel and ramdisk. */
+#define CONTROL_MAX_PASSED_FDS 2
 /* Every request but a policy load is small: a config and its KEY=VALUE lines are at most 64 KiB each. */
 #define CONTROL_SMALL_PAYLOAD_MAX (2 * XLCFG_TEXT_MAX + 8192)
 

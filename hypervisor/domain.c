@@ -333,7 +333,8 @@ static int measure_domain_config(struct domain *d, char *why, size_t whylen)
 }
 
 struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
-			     domid_t id, bool paused, char *err, size_t errlen)
+			     const struct builder_images *im, domid_t id, bool paused, char *err,
+			     size_t errlen)
 {
 	struct domain *d = calloc(1, sizeof(*d));
 	unsigned int i;
@@ -349,6 +350,8 @@ struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 	snprintf(d->name, sizeof(d->name), "%s", cfg->name);
 	snprintf(d->cfg_path, sizeof(d->cfg_path), "%s", cfg_path);
 	d->vm_fd = d->mem_fd = -1;
+	for (i = 0; i < BUILDER_NR_IMAGES; i++)
+		d->images.fd[i] = -1;
 	atomic_store(&d->refcnt, 1);
 	for (i = 0; i < BH_MAX_VCPUS; i++)
 		d->vcpu[i].fd = d->vcpu[i].timer_fd = -1;
@@ -362,6 +365,10 @@ struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
 
 	if (xsm_domain_label(d, cfg->seclabel, why, sizeof(why)))
 		goto fail;
+	if (builder_images_dup(im, &d->images)) {
+		snprintf(why, sizeof(why), "its image fds: %s", strerror(errno));
+		goto fail;
+	}
 
 	d->shared_info_private = aligned_alloc(GUEST_PAGE_SIZE, GUEST_PAGE_SIZE);
 	if (!d->shared_info_private) {
@@ -451,6 +458,7 @@ static void domain_free(struct domain *d)
 	if (d->vm_fd >= 0)
 		close(d->vm_fd);
 	service_store_release(d);
+	builder_images_close(&d->images);
 	free(d->console_hist);
 	free(d->shared_info_private);
 	pthread_mutex_destroy(&d->lock);

@@ -30,6 +30,7 @@
 
 #include <bulkhead/control.h>
 
+#include "builder.h"
 #include "evtchn.h"
 #include "grant_table.h"
 #include "guest_mem.h"
@@ -103,6 +104,8 @@ struct domain {
 	char name[XLCFG_NAME_MAX];
 	struct xlcfg cfg;
 	char cfg_path[4096];
+	/* Its own dups of the image fds it was created with; a restart builds from them again. */
+	struct builder_images images;
 
 	int vm_fd;
 	int mem_fd;
@@ -183,11 +186,14 @@ extern int kvm_fd;
 int kvm_init(char *err, size_t errlen);
 
 /*
- * Build a domain from a parsed config and start vCPU 0. Returns the domain,
- * or NULL with a reason in err; nothing is left behind on failure.
+ * Build a domain from a parsed config and the images it names, open (im:
+ * the domain keeps dups; the caller's stay the caller's), and start vCPU 0.
+ * Returns the domain, or NULL with a reason in err; nothing is left behind
+ * on failure.
  */
 struct domain *domain_create(const struct xlcfg *cfg, const char *cfg_path,
-			     domid_t id, bool paused, char *err, size_t errlen);
+			     const struct builder_images *im, domid_t id, bool paused, char *err,
+			     size_t errlen);
 
 /* Pause or unpause a live domain; 0, or -EBUSY when it is not running/paused. Any thread. */
 int domain_pause(struct domain *d);

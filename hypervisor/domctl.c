@@ -87,8 +87,9 @@ static domid_t alloc_domid(void)
 	return DOMID_INVALID;
 }
 
-static struct domain *start_domain(const struct xlcfg *cfg, const char *path, bool paused,
-				   char *err, size_t errlen)
+static struct domain *start_domain(const struct xlcfg *cfg, const char *path,
+				   const struct builder_images *im, bool paused, char *err,
+				   size_t errlen)
 {
 	domid_t id = alloc_domid();
 	struct domain *d;
@@ -97,7 +98,7 @@ static struct domain *start_domain(const struct xlcfg *cfg, const char *path, bo
 		snprintf(err, errlen, "no free domain id");
 		return NULL;
 	}
-	d = domain_create(cfg, path, id, paused, err, errlen);
+	d = domain_create(cfg, path, im, id, paused, err, errlen);
 	if (!d)
 		return NULL;
 	watch_timers(d, EPOLL_CTL_ADD);
@@ -164,6 +165,8 @@ static int check_create(const struct flask_subject *s, const char *who,
 int domctl_boot(const struct xlcfg *cfg, const char *path)
 {
 	const struct flask_subject boot = xsm_boot_subject();
+	struct builder_images im;
+	struct domain *d = NULL;
 	char err[1024];
 
 	if (check_create(&boot, "the hypervisor (initial SID xenboot) at boot", cfg, err,
@@ -171,7 +174,11 @@ int domctl_boot(const struct xlcfg *cfg, const char *path)
 		log_err("%s: %s", path, err);
 		return -1;
 	}
-	if (!start_domain(cfg, path, false, err, sizeof(err))) {
+	if (!builder_open_images(cfg, &im, err, sizeof(err))) {
+		d = start_domain(cfg, path, &im, false, err, sizeof(err));
+		builder_images_close(&im);
+	}
+	if (!d) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -211,6 +218,7 @@ void domctl_reap(void)
 		int state = atomic_load(&d->state);
 		enum xlcfg_action act;
 		struct xlcfg cfg;
+		struct builder_images im;
 		char path[sizeof(d->cfg_path)], err[1024];
 		struct domain *nd;
 		int restarts;
@@ -234,8 +242,16 @@ void domctl_reap(void)
 			cfg = d->cfg;
 			memcpy(path, d->cfg_path, sizeof(path));
 			restarts = d->restarts + 1;
+			/* The same files again, read with the authority they were opened with. */
+			nd = NULL;
+			if (builder_images_dup(&d->images, &im))
+				snprintf(err, sizeof(err), "domain '%s': its image fds: %s", d->name,
+					 strerror(errno));
 			destroy_domain(d);
-			nd = start_domain(&cfg, path, false, err, sizeof(err));
+			if (im.fd[BUILDER_KERNEL] >= 0) {
+				nd = start_domain(&cfg, path, &im, false, err, sizeof(err));
+				builder_images_close(&im);
+			}
 			if (nd)
 				nd->restarts = restarts;
 			else
@@ -391,6 +407,7 @@ struct create_job {
 	const struct flask_subject *s;
 	const struct xlcfg *cfg;
 	const char *path;
+	const struct builder_images *im;
 	bool paused;
 	struct bh_ctl_dominfo *out;
 	char *msg;
@@ -410,7 +427,7 @@ static int create_job(void *arg)
 	rc = check_create(j->s, "you", j->cfg, j->msg, j->msglen);
 	if (rc)
 		return rc;
-	d = start_domain(j->cfg, j->path, j->paused, j->msg, j->msglen);
+	d = start_domain(j->cfg, j->path, j->im, j->paused, j->msg, j->msglen);
 	if (!d)
 		return -EINVAL;
 	fill_info(d, j->out);
@@ -419,10 +436,11 @@ static int create_job(void *arg)
 
 int domctl_create(const struct flask_subject *s, uint32_t flags, const char *path,
 		  const char *text, size_t len, const char *extra, size_t elen,
-		  struct bh_ctl_dominfo *out, char *msg, size_t msglen)
+		  const struct builder_images *im, struct bh_ctl_dominfo *out, char *msg,
+		  size_t msglen)
 {
 	struct xlcfg *cfg = malloc(sizeof(*cfg));
-	struct create_job j = { s, cfg, path, flags & BH_CREATE_PAUSED, out, msg, msglen };
+	struct create_job j = { s, cfg, path, im, flags & BH_CREATE_PAUSED, out, msg, msglen };
 	int rc;
 
 	if (!cfg)

@@ -16,6 +16,7 @@
 
 #include <bulkhead/control.h>
 
+#include "builder.h"
 #include "flask.h"
 #include "xlcfg.h"
 
@@ -24,7 +25,7 @@ struct vcpu;
 /* Main thread, once: the epoll set for vCPU timers and the job eventfd (tag ev_job). */
 int domctl_init(int epfd, uint64_t ev_job, char *err, size_t errlen);
 int domctl_job_fd(void);
-/* A boot domain (--domain); 0 or -1 (logged). */
+/* A boot domain (--domain): bulkhead opens its images (builder_open_images); 0 or -1 (logged). */
 int domctl_boot(const struct xlcfg *cfg, const char *path);
 /* Main loop: run queued jobs; act on stopped domains; force overdue shutdowns. */
 void domctl_run_jobs(void);
@@ -41,7 +42,7 @@ void domctl_destroy_all(void);
  */
 int domctl_create(const struct flask_subject *s, uint32_t flags, const char *path,
 		  const char *text, size_t len, const char *extra, size_t elen,
-		  struct bh_ctl_dominfo *out, char *msg,
+		  const struct builder_images *im, struct bh_ctl_dominfo *out, char *msg,
 		  size_t msglen);
 int domctl_destroy(const struct flask_subject *s, uint32_t domid);
 int domctl_pause(const struct flask_subject *s, uint32_t domid, bool pause);

@@ -1,8 +1,10 @@
 /* The control-socket client. See ctl_client.h. */
 #include "ctl_client.h"
 #include "ctl_io.h"
+#include "xlcfg.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,27 +61,47 @@ int ctl_read_notify(int fd, const struct bh_ctl_hdr *h)
 	return 0;
 }
 
-/* The header and payload in one sendmsg, with passfd (SCM_RIGHTS) when >= 0. */
+int ctl_open_images(const struct xlcfg *cfg, int fds[CTL_MAX_FDS], char *err, size_t errlen)
+{
+	const char *path[CTL_MAX_FDS] = { cfg->kernel, cfg->ramdisk };
+	int n = 0;
+
+	for (int i = 0; i < CTL_MAX_FDS && path[i][0]; i++) {
+		fds[n] = open(path[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+		if (fds[n] < 0) {
+			snprintf(err, errlen, "%s: %s", path[i], strerror(errno));
+			while (n > 0)
+				close(fds[--n]);
+			return -1;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* The header and payload in one sendmsg, with nfds fds (SCM_RIGHTS). */
 static int send_request(int fd, const struct bh_ctl_hdr *h, const void *in, size_t in_len,
-			int passfd)
+			const int *fds, unsigned int nfds)
 {
 	union {
 		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(CTL_MAX_FDS * sizeof(int))];
 	} cm;
 	struct iovec iov[2] = { { (void *)h, sizeof(*h) }, { (void *)in, in_len } };
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = in_len ? 2 : 1 };
 	ssize_t n;
 
-	if (passfd < 0)
+	if (!nfds)
 		return ctl_write_full(fd, h, sizeof(*h)) || (in_len && ctl_write_full(fd, in, in_len));
+	if (nfds > CTL_MAX_FDS)
+		return -1;
 	memset(&cm, 0, sizeof(cm));
 	m.msg_control = cm.buf;
-	m.msg_controllen = sizeof(cm.buf);
+	m.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 	CMSG_FIRSTHDR(&m)->cmsg_level = SOL_SOCKET;
 	CMSG_FIRSTHDR(&m)->cmsg_type = SCM_RIGHTS;
-	CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &passfd, sizeof(int));
+	CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), fds, nfds * sizeof(int));
 	do
 		n = sendmsg(fd, &m, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
@@ -102,6 +124,12 @@ int ctl_call(int fd, uint16_t op, const void *in, size_t in_len, uint8_t **out,
 int ctl_call_fd(int fd, uint16_t op, const void *in, size_t in_len, int passfd, uint8_t **out,
 		size_t *out_len)
 {
+	return ctl_call_fds(fd, op, in, in_len, &passfd, passfd >= 0, out, out_len);
+}
+
+int ctl_call_fds(int fd, uint16_t op, const void *in, size_t in_len, const int *fds,
+		 unsigned int nfds, uint8_t **out, size_t *out_len)
+{
 	static uint32_t seq;
 	struct bh_ctl_hdr h = { BH_CTL_MAGIC, BH_CTL_VERSION, op, (uint32_t)in_len, ++seq };
 	int32_t status;
@@ -114,7 +142,7 @@ int ctl_call_fd(int fd, uint16_t op, const void *in, size_t in_len, int passfd, 
 		*out_len = 0;
 	if (in_len > BH_CTL_PAYLOAD_MAX)
 		return -E2BIG;
-	if (send_request(fd, &h, in, in_len, passfd))
+	if (send_request(fd, &h, in, in_len, fds, nfds))
 		return -EIO;
 	for (;;) {
 		if (ctl_read_full(fd, &h, sizeof(h)))

@@ -27,6 +27,21 @@ int ctl_call(int fd, uint16_t op, const void *in, size_t in_len, uint8_t **out,
 /* The same, passing passfd along with the request (SCM_RIGHTS): an arena's memfd. */
 int ctl_call_fd(int fd, uint16_t op, const void *in, size_t in_len, int passfd, uint8_t **out,
 		size_t *out_len);
+/* The same with nfds fds (at most CTL_MAX_FDS), in order: a create's images. */
+#define CTL_MAX_FDS 2
+int ctl_call_fds(int fd, uint16_t op, const void *in, size_t in_len, const int *fds,
+		 unsigned int nfds, uint8_t **out, size_t *out_len);
+
+/*
+ * DOMAIN_CREATE's images: open the kernel and, if cfg names one, the
+ * ramdisk, with the caller's own rights, for ctl_call_fds. bulkhead reads
+ * them through these fds and never opens a path a client names
+ * (docs/control-protocol.md). O_NONBLOCK | O_NOCTTY, so that opening a
+ * FIFO does not block the caller; bulkhead refuses anything but a regular
+ * file. Returns how many (1 or 2), or -1 with "PATH: reason" in err.
+ */
+struct xlcfg;
+int ctl_open_images(const struct xlcfg *cfg, int fds[CTL_MAX_FDS], char *err, size_t errlen);
 
 /*
  * Services get notifications (BH_CTL_NOTIFY) between replies. ctl_call

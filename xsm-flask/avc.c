@@ -297,11 +297,11 @@ static void audit_report_dropped(const struct audit_dropped *d, unsigned int n)
 		unsigned long long c = d[i].n;
 
 		if (d[i].domid >= 0)
-			log_warn("avc: %llu audit messages from domid %d suppressed", c, d[i].domid);
+			bh_log_audit("avc: %llu audit messages from domid %d suppressed", c, d[i].domid);
 		else if (d[i].domid == AUDIT_OVERFLOW)
-			log_warn("avc: %llu audit messages from other domains suppressed", c);
+			bh_log_audit("avc: %llu audit messages from other domains suppressed", c);
 		else
-			log_warn("avc: %llu audit messages (no domain) suppressed", c);
+			bh_log_audit("avc: %llu audit messages (no domain) suppressed", c);
 	}
 }
 
@@ -379,7 +379,7 @@ static void avc_audit(uint32_t ssid, uint32_t tsid, enum flask_class c, uint32_t
 	if (audit_sink)
 		audit_sink(line);
 	else
-		log_warn("%s", line);
+		bh_log_audit("%s", line);
 }
 
 int avc_has_perm(uint32_t ssid, uint32_t tsid, enum flask_class c, uint32_t requested,

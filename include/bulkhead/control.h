@@ -51,7 +51,8 @@ enum bh_ctl_op {
 	 * Domains, each checked against the domain class (docs/control-protocol.md).
 	 * A failed request's reply may carry a message after its status.
 	 */
-	BH_CTL_DOMAIN_CREATE = 32,   /* in: bh_ctl_create, path, config text; out: bh_ctl_dominfo */
+	/* in: bh_ctl_create, path, config text, and the kernel's and ramdisk's fds; out: bh_ctl_dominfo */
+	BH_CTL_DOMAIN_CREATE = 32,
 	BH_CTL_DOMAIN_DESTROY = 33,  /* in: u32 domid */
 	BH_CTL_DOMAIN_PAUSE = 34,    /* in: u32 domid */
 	BH_CTL_DOMAIN_UNPAUSE = 35,  /* in: u32 domid */
@@ -107,6 +108,9 @@ enum bh_ctl_domstate {
 /*
  * Followed by path_len bytes of path (no NUL), the config text, then
  * extra_len bytes of xl's KEY=VALUE lines, which replace the file's values.
+ * The request carries the kernel, open, then the ramdisk if the config
+ * names one (SCM_RIGHTS): bulkhead reads images with the requester's
+ * authority and never opens the config's paths.
  */
 struct bh_ctl_create {
 	uint32_t flags;

@@ -183,12 +183,13 @@ int cmd_create(int fd, int argc, char **argv)
 {
 	struct bh_ctl_create c = { .flags = BH_CREATE_PAUSED };
 	bool attach = false, paused = false, quiet = false;
-	char path[PATH_MAX], *req;
+	char path[PATH_MAX], *req, err[PATH_MAX + 256];
 	struct bh_ctl_dominfo info;
 	size_t tlen = 0, plen;
+	int opt, cf, rc, nfds, fds[CTL_MAX_FDS];
+	struct xlcfg *cfg;
 	uint8_t *out;
 	size_t olen;
-	int opt, cf, rc;
 	ssize_t n;
 
 	optind = 1;
@@ -240,11 +241,34 @@ int cmd_create(int fd, int argc, char **argv)
 		c.extra_len += l;
 		req[sizeof(c) + plen + tlen + c.extra_len++] = '\n';
 	}
+	/*
+	 * bulkhead reads the kernel and ramdisk only through fds we open, with
+	 * our rights (docs/control-protocol.md), so bh parses the config too to
+	 * find them. A config that does not parse goes without: bulkhead's
+	 * parser then says why, as for any create.
+	 */
+	nfds = 0;
+	cfg = malloc(sizeof(*cfg));
+	if (cfg && !xlcfg_parse_extra(path, req + sizeof(c) + plen, tlen,
+				      req + sizeof(c) + plen + tlen, c.extra_len, cfg, err,
+				      sizeof(err))) {
+		nfds = ctl_open_images(cfg, fds, err, sizeof(err));
+		if (nfds < 0) {
+			fprintf(stderr, "bh: create: %s\n", err);
+			free(cfg);
+			free(req);
+			return 1;
+		}
+	}
+	free(cfg);
 	tlen += c.extra_len;
 	c.path_len = plen;
 	memcpy(req, &c, sizeof(c));
 	memcpy(req + sizeof(c), path, plen);
-	rc = ctl_call(fd, BH_CTL_DOMAIN_CREATE, req, sizeof(c) + plen + tlen, &out, &olen);
+	rc = ctl_call_fds(fd, BH_CTL_DOMAIN_CREATE, req, sizeof(c) + plen + tlen, fds, nfds, &out,
+			  &olen);
+	while (nfds > 0)
+		close(fds[--nfds]);
 	free(req);
 	if (rc)
 		return refused("create", rc, out, olen);
