@@ -675,7 +675,8 @@ static void *accept_loop(void *arg)
 
 static int listen_one(struct listener *l, const char *path, char *err, size_t errlen)
 {
-	int fd = unix_listen(path, 16, 0, err, errlen);
+	/* A queue as deep as the connections served, as bh-xenstored's: a burst waits there. */
+	int fd = unix_listen(path, CONTROL_MAX_CONNS, 0, err, errlen);
 
 	if (fd < 0)
 		return -1;

@@ -10,10 +10,10 @@ import socket, struct, sys
 ctl, vc = sys.argv[1], sys.argv[2]
 def hdr(op, ln, magic=0x31434842):
     return struct.pack("<IHHII", magic, 1, op, ln, 7)
-# An AVC denial: vchan_t may not read the enforcing mode.
+# An AVC denial: vchan_t may not read the policy version (compute_av).
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(vc)
-s.sendall(hdr(2, 0))
+s.sendall(hdr(11, 0))
 h = s.recv(16, socket.MSG_WAITALL)
 body = s.recv(struct.unpack("<IHHII", h)[3], socket.MSG_WAITALL)
 assert struct.unpack("<i", body[:4])[0] == -13, body

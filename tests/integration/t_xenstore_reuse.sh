@@ -10,7 +10,7 @@
 boot_bg --service "$WORK/svc.sock=system_u:system_r:xenstore_t"
 wait_for "$WORK/out" "control: listening" 10
 cfg a idle memory=4 >/dev/null
-python3 - "$WORK/ctl.sock" "$WORK/svc.sock" "$WORK/a.cfg" <<'PY' >"$WORK/py.out" 2>&1 || fail "python: $(cat "$WORK/py.out")"
+python3 - "$WORK/ctl.sock" "$WORK/svc.sock" "$WORK/a.cfg" "$GUEST/idle.elf" <<'PY' >"$WORK/py.out" 2>&1 || fail "python: $(cat "$WORK/py.out")"
 import fcntl, os, socket, struct, sys
 MAGIC, VER = 0x31434842, 1
 events = []
@@ -47,7 +47,9 @@ text = open(sys.argv[3], "rb").read()
 def create(name):
     t = text.replace(b'"a"', b'"' + name + b'"')
     path = sys.argv[3].encode()
-    st, info = call(ctl, 32, struct.pack("<III", 0, len(path), 0) + path + t)
+    kfd = os.open(sys.argv[4], os.O_RDONLY)  # the kernel, opened with our authority
+    st, info = call(ctl, 32, struct.pack("<III", 0, len(path), 0) + path + t, kfd)
+    os.close(kfd)
     assert st == 0, (name, st, info)
     domid, = struct.unpack_from("<I", info, 0)
     mfn, port = struct.unpack_from("<QI", info, 56)
