@@ -8,14 +8,14 @@ status=0
 step() { echo; echo "=== $*"; }
 
 step "build"
-make -s all || exit 1
+make -s -j"$(nproc)" all || exit 1
 step "unit tests"
 scripts/run-unit.sh build || status=1
 step "integration tests"
 tests/integration/run.sh build || status=1
 
 step "build (ASan+UBSan)"
-make -s SAN=1 host || exit 1
+make -s -j"$(nproc)" SAN=1 host || exit 1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests (ASan+UBSan)"
 scripts/run-unit.sh build/asan || status=1
@@ -23,7 +23,7 @@ step "integration tests (ASan+UBSan)"
 tests/integration/run.sh build/asan || status=1
 
 step "fuzz (libFuzzer, short runs)"
-{ make -s fuzz && scripts/fuzz.sh; } || status=1
+{ make -s -j"$(nproc)" fuzz && scripts/fuzz.sh; } || status=1
 
 echo
 [ $status -eq 0 ] && echo "make test: all passed" || echo "make test: FAILED"
