@@ -8,15 +8,12 @@ boot_bg --domain "$idle" --service "$WORK/svc.sock=system_u:system_r:xenstore_t"
 wait_for "$WORK/out" "listening on" 10
 python3 - "$WORK/ctl.sock" "$WORK/svc.sock" "$WORK/vc.sock" <<'PY' || fail "python client"
 import os, socket, struct, sys, random
+sys.path.insert(0, os.environ["TOP"] + "/tests/integration")
+import bhproto
+from bhproto import MAGIC, hdr, call, sealed_memfd
 path = sys.argv[1]
-MAGIC, VER = 0x31434842, 1
 def conn(p=None):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(p or path)
-    return s
-def hdr(op, ln, magic=MAGIC, ver=VER, seq=7):
-    return struct.pack("<IHHII", magic, ver, op, ln, seq)
+    return bhproto.conn(p or path, timeout=5)
 def closed(s):
     try:
         return s.recv(64) == b""
@@ -47,28 +44,6 @@ s.close()
 # The domain and service ops with hostile payloads: lengths that lie, paths
 # with NULs, absurd ids, create texts that are not configs, a memfd that is
 # not sealed, fds nobody asked for. Each gets an error; nothing else moves.
-def recv_exact(s, n):
-    b = b""
-    while len(b) < n:
-        c = s.recv(n - len(b))
-        assert c, "closed"
-        b += c
-    return b
-def call(s, op, payload, fds=None):
-    data = hdr(op, len(payload)) + payload
-    if fds:
-        s.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("<i", fds))])
-    else:
-        s.sendall(data)
-    h = recv_exact(s, 16)
-    magic, ver, rop, ln, seq = struct.unpack("<IHHII", h)
-    while rop & 0x4000:  # a notification for a service: skip it
-        recv_exact(s, ln)
-        h = recv_exact(s, 16)
-        magic, ver, rop, ln, seq = struct.unpack("<IHHII", h)
-    body = recv_exact(s, ln)
-    assert rop == op | 0x8000, (op, rop)
-    return struct.unpack("<i", body[:4])[0], body[4:]
 s = conn()
 def create(flags, path, text, extra=b"", plen=None, elen=None):
     return struct.pack("<III", flags, len(path) if plen is None else plen,
@@ -105,7 +80,7 @@ fd = os.memfd_create("a", os.MFD_ALLOW_SEALING); os.ftruncate(fd, 4096)
 status, msg = call(s, 48, struct.pack("<II", 1, 1), fd)
 assert status == -22 and b"sealed" in msg, (status, msg)
 import fcntl
-fcntl.fcntl(fd, 1033, 0x0002 | 0x0004)  # F_ADD_SEALS: SHRINK | GROW
+fcntl.fcntl(fd, bhproto.F_ADD_SEALS, bhproto.F_SEAL_SHRINK | bhproto.F_SEAL_GROW)
 status, msg = call(s, 48, struct.pack("<II", 1, 2), fd)
 assert status == -22 and b"pages" in msg, (status, msg)
 r, w = os.pipe()
@@ -118,11 +93,7 @@ s.close()
 # is refused before anything moves; a copy from a page nobody granted to
 # dom0 fails in its own status. dom0_t may not register a grant arena.
 s = conn()
-def sealed(pages):
-    fd = os.memfd_create("g", os.MFD_ALLOW_SEALING); os.ftruncate(fd, 4096 * pages)
-    fcntl.fcntl(fd, 1033, 0x0002 | 0x0004)
-    return fd
-status, msg = call(s, 48, struct.pack("<II", 2, 4), sealed(4))
+status, msg = call(s, 48, struct.pack("<II", 2, 4), sealed_memfd(4))
 assert status == -13, status
 s.close()
 s = conn(sys.argv[3])
@@ -141,11 +112,11 @@ for op, payload, want in (
         (56, struct.pack("<I", 1) + seg(1, 1, 0, 10, 1) + b"x" * 11, -22),
         (56, struct.pack("<I", 17) + seg(1, 1, 0, 4096) * 17, -22),  # over 64 KiB
         (48, struct.pack("<II", 3, 4), -22)):
-    status, msg = call(s, op, payload, sealed(4) if op == 48 else None)
+    status, msg = call(s, op, payload, sealed_memfd(4) if op == 48 else None)
     assert status == want, (op, payload[:16], status, want)
-status, msg = call(s, 48, struct.pack("<II", 2, 4), sealed(4))
+status, msg = call(s, 48, struct.pack("<II", 2, 4), sealed_memfd(4))
 assert status == 0, (status, msg)
-status, msg = call(s, 48, struct.pack("<II", 2, 4), sealed(4))
+status, msg = call(s, 48, struct.pack("<II", 2, 4), sealed_memfd(4))
 assert status == -17, status  # one arena per connection
 for payload, want in ((struct.pack("<III", 1, 4, 0), -22), (struct.pack("<III", 999, 0, 0), -3),
                       (struct.pack("<III", 1, 0, 2), -22), (struct.pack("<III", 0xffff, 0, 0), -22)):

@@ -19,30 +19,12 @@ victim=$(create victim idle "" "$(label appvm_t)")
 # The service: a grant arena, a port and a grant offered to domain 2; it
 # holds them until the go file is gone, then sends on the port.
 cat >"$WORK/offer.py" <<'PY'
-import fcntl, os, socket, struct, sys, time
-MAGIC, VER = 0x31434842, 1
-def recv_exact(s, n):
-    b = b""
-    while len(b) < n:
-        c = s.recv(n - len(b))
-        assert c, "closed"
-        b += c
-    return b
-def call(s, op, payload, fd=None):
-    data = struct.pack("<IHHII", MAGIC, VER, op, len(payload), 7) + payload
-    if fd is None:
-        s.sendall(data)
-    else:
-        s.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("<i", fd))])
-    while True:
-        magic, ver, rop, ln, seq = struct.unpack("<IHHII", recv_exact(s, 16))
-        body = recv_exact(s, ln)
-        if not rop & 0x4000:
-            return struct.unpack("<i", body[:4])[0], body[4:]
+import os, socket, struct, sys, time
+sys.path.insert(0, os.environ["TOP"] + "/tests/integration")
+from bhproto import call, sealed_memfd
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
-fd = os.memfd_create("g", os.MFD_ALLOW_SEALING); os.ftruncate(fd, 4096)
-fcntl.fcntl(fd, 1033, 0x0002 | 0x0004)  # F_ADD_SEALS: SHRINK | GROW
+fd = sealed_memfd(1)
 assert call(s, 48, struct.pack("<II", 2, 1), fd)[0] == 0
 status, out = call(s, 53, struct.pack("<I", 2))
 assert status == 0, status

@@ -8,24 +8,8 @@ services_start
 # connection stays open while it waits for "$WORK/hostile.go" to vanish.
 cat >"$WORK/hostile.py" <<'PY'
 import os, socket, struct, sys
-MAGIC, VER = 0x31434842, 1
-def hdr(op, ln, seq=7):
-    return struct.pack("<IHHII", MAGIC, VER, op, ln, seq)
-def recv_exact(s, n):
-    b = b""
-    while len(b) < n:
-        c = s.recv(n - len(b))
-        assert c, "closed"
-        b += c
-    return b
-def call(s, op, payload):
-    s.sendall(hdr(op, len(payload)) + payload)
-    while True:
-        magic, ver, rop, ln, seq = struct.unpack("<IHHII", recv_exact(s, 16))
-        body = recv_exact(s, ln)
-        if not rop & 0x4000:  # not a notification
-            assert rop == op | 0x8000, (op, rop)
-            return struct.unpack("<i", body[:4])[0], body[4:]
+sys.path.insert(0, os.environ["TOP"] + "/tests/integration")
+from bhproto import call, sealed_memfd
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
 what = sys.argv[2]
@@ -38,17 +22,12 @@ elif what == "exhaust":
     # grants (of a one-page arena, to D) until refused; print what each
     # got, then hold them all until the go file is gone.
     n, domid, go = int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-    import fcntl
     conns = [s] + [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(n - 1)]
     for c in conns[1:]:
         c.connect(sys.argv[1])
     for c in conns:
-        fd = os.memfd_create("g", os.MFD_ALLOW_SEALING); os.ftruncate(fd, 4096)
-        fcntl.fcntl(fd, 1033, 0x0002 | 0x0004)  # F_ADD_SEALS: SHRINK | GROW
-        data = hdr(48, 8) + struct.pack("<II", 2, 1)
-        c.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("<i", fd))])
-        magic, ver, rop, ln, seq = struct.unpack("<IHHII", recv_exact(c, 16))
-        assert struct.unpack("<i", recv_exact(c, ln)[:4])[0] == 0, "grant arena refused"
+        fd = sealed_memfd(1)
+        assert call(c, 48, struct.pack("<II", 2, 1), fd)[0] == 0, "grant arena refused"
         os.close(fd)
         ports = grants = 0
         while True:

@@ -11,37 +11,15 @@ boot_bg --service "$WORK/svc.sock=system_u:system_r:xenstore_t"
 wait_for "$WORK/out" "control: listening" 10
 cfg a idle memory=4 >/dev/null
 python3 - "$WORK/ctl.sock" "$WORK/svc.sock" "$WORK/a.cfg" "$GUEST/idle.elf" <<'PY' >"$WORK/py.out" 2>&1 || fail "python: $(cat "$WORK/py.out")"
-import fcntl, os, socket, struct, sys
-MAGIC, VER = 0x31434842, 1
+import os, struct, sys
+sys.path.insert(0, os.environ["TOP"] + "/tests/integration")
+import bhproto
+from bhproto import conn, sealed_memfd
 events = []
-def recv_exact(s, n):
-    b = b""
-    while len(b) < n:
-        c = s.recv(n - len(b))
-        assert c, "closed"
-        b += c
-    return b
 def call(s, op, payload, fd=None):
-    data = struct.pack("<IHHII", MAGIC, VER, op, len(payload), 7) + payload
-    if fd is None:
-        s.sendall(data)
-    else:
-        s.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("<i", fd))])
-    while True:
-        magic, ver, rop, ln, seq = struct.unpack("<IHHII", recv_exact(s, 16))
-        body = recv_exact(s, ln)
-        if rop & 0x4000:
-            events.append((rop & 0xff, [struct.unpack_from("<I", body, i)[0] for i in range(0, ln, 4)]))
-            continue
-        return struct.unpack("<i", body[:4])[0], body[4:]
-def conn(p):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(p)
-    return s
+    return bhproto.call(s, op, payload, fd, events)
 ctl, svc = conn(sys.argv[1]), conn(sys.argv[2])
-fd = os.memfd_create("xs", os.MFD_ALLOW_SEALING); os.ftruncate(fd, 4 * 4096)
-fcntl.fcntl(fd, 1033, 0x0002 | 0x0004)  # F_ADD_SEALS: SHRINK | GROW
+fd = sealed_memfd(4, "xs")
 assert call(svc, 48, struct.pack("<II", 1, 4), fd)[0] == 0
 text = open(sys.argv[3], "rb").read()
 def create(name):
