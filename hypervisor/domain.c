@@ -261,12 +261,16 @@ void domain_for_each(void (*fn)(struct domain *d, void *arg), void *arg)
 static int vm_setup(struct domain *d, char *err, size_t errlen)
 {
 	/*
-	 * MSRs that KVM does not know exit to us; the hypercall MSR is one of
-	 * them, since no Hyper-V CPUID is offered. (An MSR filter would do the
-	 * same, but setting one waits for an SRCU grace period: 14 ms here.)
+	 * MSRs that KVM does not know, or would refuse with a #GP, exit to us.
+	 * The hypercall MSR 0x40000000 is also Hyper-V's GUEST_OS_ID: a KVM
+	 * built with Hyper-V support (stock kernels; not PVM) knows it and
+	 * refuses the write as invalid, since no Hyper-V CPUID is offered, so
+	 * UNKNOWN alone never sees it there. (An MSR filter would do the same,
+	 * but setting one waits for an SRCU grace period: 14 ms here.)
 	 */
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
-				      .args[0] = KVM_MSR_EXIT_REASON_UNKNOWN };
+				      .args[0] = KVM_MSR_EXIT_REASON_UNKNOWN |
+						 KVM_MSR_EXIT_REASON_INVAL };
 	struct kvm_userspace_memory_region slot = {
 		.slot = 0, .guest_phys_addr = 0, .memory_size = d->ram.size,
 	};

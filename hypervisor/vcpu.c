@@ -314,6 +314,17 @@ static void handle_io(struct vcpu *v)
 		memset(data, 0xff, (size_t)run->io.size * run->io.count);
 }
 
+/*
+ * The architectural INIT state: real mode at f000:fff0. No domain starts
+ * there (the PVH entry is 32-bit protected mode, and there is no BIOS); a
+ * guest that puts itself there is reported as reset, which tells it nothing.
+ */
+static bool vcpu_in_reset_state(const struct kvm_sync_regs *s)
+{
+	return s->regs.rip == 0xfff0 && s->sregs.cs.selector == 0xf000 &&
+	       !(s->sregs.cr0 & CR0_PE);
+}
+
 static void handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -341,8 +352,17 @@ static void handle_exit(struct vcpu *v)
 		domain_crash(d, "vcpu%u halted with nothing to wake it", v->id);
 		break;
 	case KVM_EXIT_SHUTDOWN:
-		domain_crash(d, "vcpu%u triple fault (rip %#llx)", v->id,
-			     (unsigned long long)run->s.regs.regs.rip);
+		/*
+		 * SVM's shutdown interception INIT-resets the vCPU before this
+		 * exit, and KVM keeps no copy of the state it had: what we read
+		 * then is the reset state, not where the guest faulted.
+		 */
+		if (vcpu_in_reset_state(&run->s.regs))
+			domain_crash(d, "vcpu%u triple fault (rip unknown: the vCPU reads as reset, as SVM leaves it)",
+				     v->id);
+		else
+			domain_crash(d, "vcpu%u triple fault (rip %#llx)", v->id,
+				     (unsigned long long)run->s.regs.regs.rip);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		domain_crash(d, "vcpu%u entry failed (reason %#llx)", v->id,

@@ -13,6 +13,7 @@ PKGS=(
 	libtss2-dev libssl-dev            # measured boot: tpm2-tss ESYS, OpenSSL
 	swtpm swtpm-tools tpm2-tools      # a software TPM and its tools, for the tests
 	clang libclang-rt-14-dev          # libFuzzer targets (make fuzz): clang and its fuzzer runtime
+	qemu-system-x86 busybox-static    # the nested SVM lane (tests/svm/): L1 under TCG, its init
 )
 
 missing=()

@@ -72,6 +72,15 @@ log_of() { echo "$WORK/log/guest-$1.log"; }
 expect_log() { grep -q -- "$2" "$(log_of "$1")" || fail "domain $1: no '$2' in its log: $(tail -n 5 "$(log_of "$1")" 2>&1)"; }
 expect_out() { grep -q -- "$1" "$WORK/out" || fail "no '$1' in bulkhead's output: $(tail -n 20 "$WORK/out")"; }
 
+# kvm_kind: what gives this host's /dev/kvm its guests: svm, vmx, or pvm
+# (the machines here: kvm_pvm, no hardware virtualization in the CPU flags).
+kvm_kind() {
+	if grep -qw svm /proc/cpuinfo; then echo svm
+	elif grep -qw vmx /proc/cpuinfo; then echo vmx
+	else echo pvm
+	fi
+}
+
 # bhctl ARGS...: the bh tool against this test's bulkhead.
 bhctl() { "$BHCTL" -s "$WORK/ctl.sock" "$@"; }
 
