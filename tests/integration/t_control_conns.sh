@@ -14,7 +14,8 @@ chmod 777 "$WORK/ctl.sock"
 hold() {
 	local run=(/usr/bin/python3)
 	[ "${3:-}" = nobody ] && run=(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3)
-	"${run[@]}" - "$1" "$2" "$WORK/held/$2.$RANDOM" <<'PY' &
+	local out=$WORK/held/$2.$RANDOM
+	"${run[@]}" - "$1" "$2" "$out" 2>"$out.err" <<'PY' &
 import socket, sys, time, select
 path, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 socks = []
@@ -26,7 +27,11 @@ open(out, "w").write("connected %d\n" % len(socks))
 while True:
     r, _, _ = select.select(socks, [], [], 0.5)
     for s in r:
-        if not s.recv(1):
+        try:
+            gone = not s.recv(1)
+        except OSError:  # reset: closed too
+            gone = True
+        if gone:
             socks.remove(s)
     open(out + ".open", "w").write("%d\n" % len(socks))
     if not socks:
@@ -69,7 +74,7 @@ for ((i = 0; i < 300; i++)); do
 	[ "$(ls "$WORK"/held/*.open 2>/dev/null | wc -l)" = 2 ] && [ "$(still_open)" = 0 ] && break
 	sleep 0.1
 done
-[ "$(still_open)" = 0 ] || fail "idle connections still open: $(still_open)"
+[ "$(still_open)" = 0 ] || fail "idle connections still open: $(still_open) (bulkhead holds $(ls /proc/$bhpid/fd | wc -l) fds; holders: $(cat "$WORK"/held/*.err))"
 stop_bg
 [ $rc -eq 0 ] || fail "bulkhead exited $rc"
 echo ok
