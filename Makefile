@@ -2,7 +2,9 @@
 #
 #   make          build everything into build/ (binaries in build/bin/)
 #   make deps     install the Debian packages that build, test and run need
-#   make test     unit tests, integration tests, then both again under ASan+UBSan
+#   make test     unit tests, integration tests (a subset also in the nested SVM
+#                 lane, tests/svm/), then both again under ASan+UBSan
+#   make test-svm every integration test in the nested SVM lane, both L1 kernels
 #   make run      boot the default layout in examples/
 #   make bench    run bench/ and write build/bench/results.jsonl
 #
@@ -67,7 +69,7 @@ KERNEL_OBJS := $(patsubst %,$(G)/obj/%.o,$(KERNEL_SRCS))
 APPS := $(notdir $(wildcard stubdom/apps/*))
 APP_ELFS := $(patsubst %,$(G)/%.elf,$(APPS))
 
-.PHONY: all deps test test-unit test-integration run bench clean guests host
+.PHONY: all deps test test-unit test-integration test-svm run bench clean guests host
 .SECONDARY:
 .SECONDEXPANSION:
 
@@ -172,6 +174,9 @@ test-unit: host
 
 test-integration: all
 	@tests/integration/run.sh $(B)
+
+test-svm: all
+	@tests/svm/integration.sh $(B) all
 
 run: all
 	scripts/run.sh $(B) \

@@ -3,11 +3,9 @@
 # policy and loaded, and the waiting domains are then allowed to talk.
 . "$(dirname "$0")/lib.sh"
 command -v audit2allow >/dev/null || fail "audit2allow is missing (policycoreutils-python-utils)"
-read -r srv cli < <(flask_pair appvm_t appvm_t 60 | xargs)
 # An idle third domain keeps bulkhead up once the pair is done.
-idle=$(cfg idle idle memory=4)
-boot_bg --domain "$srv" --domain "$cli" --domain "$idle"
-pair_denied 10
+flask_pair_boot appvm_t appvm_t 60 "$(cfg idle idle memory=4)"
+wait_for "$(log_of client)" "^flasktest: denied bind_interdomain -13$" 10
 # The distinct denials in bulkhead's log so far.
 denials() { grep -o "avc:  denied.*" "$WORK/out" | sort -u | wc -l; }
 # Each check stops at its first missing permission, so an author iterates.

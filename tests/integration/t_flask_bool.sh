@@ -1,10 +1,8 @@
 # A boolean flip changes decisions at once, for domains already waiting.
 . "$(dirname "$0")/lib.sh"
-read -r srv cli < <(flask_pair appvm_t appvm_t 30 | xargs)
 # An idle third domain keeps bulkhead up once the pair is done.
-idle=$(cfg idle idle memory=4)
-boot_bg --domain "$srv" --domain "$cli" --domain "$idle"
-pair_denied 10
+flask_pair_boot appvm_t appvm_t 30 "$(cfg idle idle memory=4)"
+wait_for "$(log_of client)" "^flasktest: denied bind_interdomain -13$" 10
 bhctl getbool appvm_comms | grep -qx "appvm_comms --> off" || fail "getbool: $(bhctl getbool appvm_comms 2>&1)"
 # Pending only: nothing changes until the commit.
 bhctl setbool -P appvm_comms 1 || fail "setbool -P"

@@ -34,15 +34,39 @@ C=$TOP/build/svm
 mkdir -p "$C/debs"
 say() { echo "lane: $*" >&2; }
 
+# apt, for the kernel packages only, with its own lists under build/svm/apt:
+# this machine's Debian sources plus the security suite on the same mirror,
+# as Debian's installer sets it up (bookworm's linux-image-6.12-amd64 is only
+# there, and a debootstrapped root has no security suite). The machine's own
+# apt configuration is left alone.
+A=$C/apt
+APT_OPTS=(-o Dir::Etc::SourceList="$A/sources.list" -o Dir::Etc::SourceParts=/dev/null
+	-o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache" -o Debug::NoLocking=1)
+apt_lists() {
+	local codename
+	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	mkdir -p "$A/lists/partial" "$A/cache/archives/partial"
+	apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null | sort -u |
+		while read -r uri suite; do
+			uri=${uri%/}/
+			echo "deb $uri $suite main"
+			case $uri in */debian/) echo "deb ${uri%debian/}debian-security/ $codename-security main" ;; esac
+		done | sort -u >"$A/sources.list.new"
+	[ -s "$A/sources.list.new" ] || { rm -f "$A/sources.list.new"; return 1; }
+	if ! cmp -s "$A/sources.list.new" "$A/sources.list" || [ -z "$(find "$A/lists" -name '*Packages*' -mtime -1 2>/dev/null)" ]; then
+		mv "$A/sources.list.new" "$A/sources.list"
+		apt-get "${APT_OPTS[@]}" update -qq >"$A/update.log" 2>&1 || say "apt-get update failed: $(tail -n 2 "$A/update.log")"
+	fi
+	rm -f "$A/sources.list.new"
+}
+
 # The kernel package that the metapackage names today; the last one fetched
 # when the archive cannot be asked.
 kernel_package() {
 	local p
-	p=$(apt-cache depends "$meta" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
-	if [ -z "$p" ]; then
-		apt-get update -qq >/dev/null 2>&1
-		p=$(apt-cache depends "$meta" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
-	fi
+	apt_lists
+	p=$(apt-cache "${APT_OPTS[@]}" depends "$meta" 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
 	[ -n "$p" ] || p=$(cat "$C/$series.package" 2>/dev/null)
 	[ -n "$p" ] && echo "$p"
 }
@@ -60,7 +84,7 @@ prepare_kernel() {
 	deb=$(ls "$C/debs/${pkg}_"*.deb 2>/dev/null | tail -n 1)
 	if [ -z "$deb" ]; then
 		say "fetching $pkg (apt-get download)"
-		(cd "$C/debs" && apt-get download -q "$pkg" >"$C/debs/download.log" 2>&1) ||
+		(cd "$C/debs" && apt-get "${APT_OPTS[@]}" download -q "$pkg" >"$C/debs/download.log" 2>&1) ||
 			{ say "apt-get download $pkg failed: $(tail -n 3 "$C/debs/download.log")"; return 1; }
 		deb=$(ls "$C/debs/${pkg}_"*.deb | tail -n 1)
 	fi
@@ -92,7 +116,7 @@ cpu_model() {
 
 command -v qemu-system-x86_64 >/dev/null && [ -x /bin/busybox ] ||
 	{ say "qemu-system-x86 and busybox-static are missing: run make deps"; exit 2; }
-pkg=$(kernel_package) || { say "cannot find $meta's kernel package (apt-get update?)"; exit 2; }
+pkg=$(kernel_package) || { say "cannot find $meta's kernel package in Debian's archive"; exit 2; }
 prepare_kernel "$pkg" || exit 2
 cpu=${LANE_CPU:-$(cpu_model)}
 

@@ -6,7 +6,8 @@
  *   role=client peer=D port=P       binds to D's port P and sends pings
  *   rounds=N (default 1000)         round trips, then both power off
  *   spin=1                          poll without blocking (the benchmark)
- *   wait=S (default 30)             seconds to wait for each ping or pong
+ *   wait=S (default 30)             seconds to wait for each ping or pong,
+ *                                   and for the server's port (at least 10)
  *
  * The client prints the median round trip. Without xenstore, the client
  * learns the server's port from its command line: the server's first free
@@ -90,8 +91,8 @@ static int client(domid_t peer, evtchn_port_t rport, uint64_t rounds, bool spin)
 	evtchn_port_t port;
 	int rc = -1;
 
-	/* The server may not have offered its port yet: retry for a while. */
-	for (start = now_ns(); rc && now_ns() - start < 10 * SEC;) {
+	/* The server may not have offered its port yet: retry for 10 s, or for wait= if longer. */
+	for (start = now_ns(); rc && now_ns() - start < (wait_ns > 10 * SEC ? wait_ns : 10 * SEC);) {
 		rc = evtchn_bind_interdomain(peer, rport, &port);
 		if (rc)
 			sleep_until(now_ns() + 1000000);
