@@ -27,11 +27,13 @@ grep -q "avc:  denied  { bind } for domid=2 scontext=system_u:object_r:isolated_
 	fail "no denial naming isolated_t"
 rm -rf "$WORK/log"
 
-# A guest's FLASK operations: an app domain may do none of them.
+# A guest's FLASK operations: an app domain may do none of them but
+# getenforce, which is unchecked as in Xen (the mode is enforcing: 1).
 x=$(cfg xsm flasktest memory=4 "$(label appvm_t)" 'cmdline="name=xsm role=xsm"')
 boot 20 --domain "$x"
 expect_log xsm "^flasktest: xsm done$"
-for op in getenforce setenforce load context_to_sid sid_to_context getbool setbool commitbools \
+expect_log xsm "^flasktest: xsm getenforce 1$"
+for op in setenforce load context_to_sid sid_to_context getbool setbool commitbools \
 	access policyvers cachestats; do
 	expect_log xsm "^flasktest: xsm $op -13$"
 done
