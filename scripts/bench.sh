@@ -235,4 +235,13 @@ record vchan_rtt_64B_dom_to_dom0 "$(sed -n 's/^vchan: rtt median \([0-9]*\) ns.*
 kill -TERM $pid $xsd 2>/dev/null
 wait $pid $xsd 2>/dev/null || true
 pid=
+# 9. On an SVM host: the nested lane (tests/svm/, Debian's 6.1 kernel and
+#    kvm_amd in L1 under TCG) runs the null hypercall, the ping-pong and
+#    create to first console, each over its bare baseline from the same L1
+#    run (scripts/bench-svm.sh). Only the ratios mean something there.
+"$TOP/tests/svm/lane.sh" 6.1 "$TOP/scripts/bench-svm.sh" "$B" >"$W/svm.out" ||
+	{ cat "$W/svm.out"; echo "bench: the SVM lane failed"; exit 1; }
+while read -r _ name value unit base; do
+	record "$name" "$value" "$unit" "$base"
+done < <(grep '^svm-bench ' "$W/svm.out")
 echo "(results in $OUT/results.jsonl)"

@@ -15,7 +15,7 @@
 # limits; 5 unless set). Its output is printed as it comes; the lane exits
 # with its exit status (124: L1 timed out, LANE_TIMEOUT seconds, default 3600;
 # 125: L1 broke before the command ended). LANE_CPU replaces the -cpu model
-# (LANE_CPU=EPYC gives an L1 without svm); LANE_KEEP=1 keeps the run's
+# (LANE_CPU=EPYC,-svm gives an L1 without svm); LANE_KEEP=1 keeps the run's
 # directory (L1's console.log) under build/svm/.
 #
 # Under TCG absolute times mean nothing; ratios do. qemu-system-x86 and
