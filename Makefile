@@ -76,7 +76,7 @@ APP_ELFS := $(patsubst %,$(G)/%.elf,$(APPS))
 all: host guests policy
 
 host: $(DEPS_STAMP) $(B)/bin/bulkhead $(B)/bin/bulkhead-test $(UNIT_BINS) $(BENCH_HOST_BINS) $(TOOL_BINS)
-guests: $(DEPS_STAMP) $(APP_ELFS)
+guests: $(DEPS_STAMP) $(APP_ELFS) $(G)/liblwip.a
 
 deps:
 	@scripts/deps.sh install
@@ -159,10 +159,51 @@ $(G)/obj/%.S.o: %.S $(DEPS_STAMP) | $(G)/include/xen
 $(G)/libkernel.a: $(KERNEL_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-# Each app is one folder under stubdom/apps/; it links against the kernel.
+# Each app is one folder under stubdom/apps/; it links against the kernel
+# (and the apps in LWIP_APPS against liblwip.a too, below).
 $(G)/%.elf: $$(addprefix $(G)/obj/,$$(addsuffix .o,$$(wildcard stubdom/apps/$$*/*.c))) $(KERNEL_OBJS) stubdom/kernel/kernel.ld
 	$(CC) $(GUEST_LDFLAGS) -T stubdom/kernel/kernel.ld \
-		$(filter %.o,$^) -lgcc -o $@
+		$(filter %.o %.a,$^) -lgcc -o $@
+
+# ---- lwIP, the guest's TCP/IP stack (docs/lwip.md) -------------------------
+# scripts/fetch-lwip.sh unpacks Debian's source package into build/lwip/src
+# (never committed). Its file list is written out here, not found with a
+# wildcard: nothing read while make parses this file may depend on what a
+# recipe fetches. lwIP 2.1.3's core (Filelists.mk's COREFILES, CORE4FILES)
+# and its Ethernet layer; IPv6 is off.
+LWIP_STAMP := build/.lwip-ok
+LWIP_DIR := build/lwip/src/src
+LWIP_SRCS := $(addprefix core/,init.c def.c dns.c inet_chksum.c ip.c mem.c memp.c netif.c \
+	pbuf.c raw.c stats.c sys.c altcp.c altcp_alloc.c altcp_tcp.c tcp.c tcp_in.c tcp_out.c \
+	timeouts.c udp.c) \
+	$(addprefix core/ipv4/,autoip.c dhcp.c etharp.c icmp.c igmp.c ip4_frag.c ip4.c ip4_addr.c) \
+	netif/ethernet.c
+LWIP_OBJS := $(patsubst %.c,$(G)/obj/lwip/%.o,$(LWIP_SRCS))
+# Our port (cc.h, lwipopts.h, sys_now) and bk/net.h's implementation: full warnings.
+LWIP_PORT_OBJS := $(patsubst %,$(G)/obj/%.o,$(wildcard stubdom/lwip/*.c))
+LWIP_INC := -Istubdom/lwip/include -I$(LWIP_DIR)/include
+# The apps that link lwIP (they include bk/net.h); no other app does.
+LWIP_APPS :=
+LWIP_APP_OBJS := $(patsubst %,$(G)/obj/%.o,$(foreach a,$(LWIP_APPS),$(wildcard stubdom/apps/$(a)/*.c)))
+
+$(LWIP_STAMP): scripts/fetch-lwip.sh | $(DEPS_STAMP)
+	@scripts/fetch-lwip.sh
+	@touch $@
+
+# lwIP's sources appear when the stamp's recipe has run.
+$(addprefix $(LWIP_DIR)/,$(LWIP_SRCS)): $(LWIP_STAMP) ;
+
+$(G)/obj/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) | $(G)/include/xen
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) $(LWIP_INC) -MMD -MP -c $< -o $@
+
+$(LWIP_PORT_OBJS) $(LWIP_APP_OBJS): GUEST_CFLAGS += $(LWIP_INC)
+$(LWIP_PORT_OBJS) $(LWIP_APP_OBJS): $(LWIP_STAMP)
+
+$(G)/liblwip.a: $(LWIP_OBJS) $(LWIP_PORT_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(patsubst %,$(G)/%.elf,$(LWIP_APPS)): $(G)/liblwip.a
 
 # ---- tests, run, bench -----------------------------------------------------
 

@@ -14,6 +14,7 @@ PKGS=(
 	swtpm swtpm-tools tpm2-tools      # a software TPM and its tools, for the tests
 	clang libclang-rt-14-dev          # libFuzzer targets (make fuzz): clang and its fuzzer runtime
 	qemu-system-x86 busybox-static    # the nested SVM lane (tests/svm/): L1 under TCG, its init
+	dpkg-dev                          # dpkg-source: lwIP's Debian source package (scripts/fetch-lwip.sh)
 )
 
 missing=()

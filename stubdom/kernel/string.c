@@ -75,6 +75,21 @@ char *strchr(const char *s, int c)
 	return c ? NULL : (char *)s;
 }
 
+/* Decimal, with an optional sign; stops at the first non-digit (lwIP's netif_find). */
+int atoi(const char *s)
+{
+	unsigned int v = 0;
+	int neg = 0;
+
+	while (*s == ' ')
+		s++;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (*s++ - '0');
+	return neg ? (int)-v : (int)v;
+}
+
 /* Insertion sort: the apps sort a few hundred samples to take medians. */
 void sort_u64(uint64_t *v, size_t n)
 {

@@ -170,6 +170,7 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+int atoi(const char *s);
 void sort_u64(uint64_t *v, size_t n);
 /* Value of "key=value" in a space-separated command line, copied into buf. */
 bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t size);
