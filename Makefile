@@ -183,7 +183,7 @@ LWIP_OBJS := $(patsubst %.c,$(G)/obj/lwip/%.o,$(LWIP_SRCS))
 LWIP_PORT_OBJS := $(patsubst %,$(G)/obj/%.o,$(wildcard stubdom/lwip/*.c))
 LWIP_INC := -Istubdom/lwip/include -I$(LWIP_DIR)/include
 # The apps that link lwIP (they include bk/net.h); no other app does.
-LWIP_APPS :=
+LWIP_APPS := netloop
 LWIP_APP_OBJS := $(patsubst %,$(G)/obj/%.o,$(foreach a,$(LWIP_APPS),$(wildcard stubdom/apps/$(a)/*.c)))
 
 $(LWIP_STAMP): scripts/fetch-lwip.sh | $(DEPS_STAMP)
