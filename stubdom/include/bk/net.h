@@ -85,7 +85,7 @@ struct bk_net_stats {
 };
 void bk_net_stats(const struct netif *nif, struct bk_net_stats *st);
 
-/* Bytes of static memory lwIP's heap and pools take (.bss of liblwip.a). */
+/* Bytes of lwIP's heap and pools (static, in .bss; lwipopts.h sizes them). */
 size_t bk_net_memory(void);
 
 #endif

@@ -6,8 +6,8 @@
  *
  * Memory is lwIP's own: a heap of MEM_SIZE and fixed pools, all static in
  * the image's .bss, so a flood from the wire can exhaust lwIP's pools but
- * never the kernel's allocator. The sizes below total about 360 KiB (the
- * "lwIP memory" line netloop prints is the exact figure).
+ * never the kernel's allocator. The heap and pools below take 266 KiB
+ * (bk_net_memory(); netloop prints it), lwIP's code 70 KiB.
  */
 #ifndef BK_LWIPOPTS_H
 #define BK_LWIPOPTS_H
