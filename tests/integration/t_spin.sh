@@ -4,7 +4,7 @@
 spin=$(cfg spin spin)
 good=$(cfg healthy selftest vcpus=2 'cmdline="rounds=10"')
 boot_bg --domain "$spin" --domain "$good"
-wait_for "$(log_of healthy)" "selftest: PASS" 60
+wait_for "$(log_of healthy)" "selftest: PASS" 120
 wait_for "$(log_of spin)" "spin: spinning" 10
 stop_bg
 [ $rc -eq 0 ] || fail "bulkhead exited $rc after SIGTERM"

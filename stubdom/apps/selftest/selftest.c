@@ -221,11 +221,11 @@ static void test_smp(void)
 		check(r == 0, "vcpu-up", "cpu %u: %d", cpu, r);
 	}
 	for (cpu = 1; cpu < n; cpu++) {
-		while (!ap_done[cpu] && now_ns() < start + 10000 * MS)
+		while (!ap_done[cpu] && now_ns() < start + 30000 * MS)
 			sleep_until(now_ns() + MS);
 		check(ap_done[cpu] == 1, "vcpu-runs", "cpu %u: %d", cpu, ap_done[cpu]);
 		/* It downs itself when its function returns. */
-		while (HYPERVISOR_vcpu_op(VCPUOP_is_up, cpu, 0) == 1 && now_ns() < start + 10000 * MS)
+		while (HYPERVISOR_vcpu_op(VCPUOP_is_up, cpu, 0) == 1 && now_ns() < start + 30000 * MS)
 			sleep_until(now_ns() + MS);
 		rc = HYPERVISOR_vcpu_op(VCPUOP_is_up, cpu, 0);
 		check(rc == 0, "vcpu-down", "cpu %u is_up %ld", cpu, rc);
