@@ -16,7 +16,26 @@ scripts/run-unit.sh build || status=1
 step "integration tests"
 tests/integration/run.sh build || status=1
 step "integration tests in the nested SVM lane (a fixed subset on 6.1; make test-svm runs all on 6.1 and 6.12)"
-tests/svm/integration.sh build || status=1
+# Quarantine, while issue 17 is open (docs/svm-lane.md, "Open"): in the lane a
+# guest domain sometimes crashes (a triple fault, or a vchan peer that dies
+# mid-stream), in about one run in four. A lane failure in which every
+# failing test shows that crash is reported loudly but does not fail make
+# test; any other lane failure does. BH_SVM_STRICT=1 counts every failure.
+lane_log=$(mktemp)
+tests/svm/integration.sh build 2>&1 | tee "$lane_log"
+if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+	if [ "${BH_SVM_STRICT:-0}" != 1 ] && grep -q '^FAIL t_' "$lane_log" &&
+	   awk '/^FAIL t_/ { if (blk != "" && !known) bad = 1; blk = $0; known = 0; next }
+	        /^    / && blk != "" { if ($0 ~ /triple fault|shutdown: crash/) known = 1; next }
+	        { if (blk != "" && !known) bad = 1; blk = "" }
+	        END { if (blk != "" && !known) bad = 1; exit bad }' "$lane_log"; then
+		echo "lane: QUARANTINED FAILURE: every failing lane test above lost a domain to the"
+		echo "lane: open SVM crash (issue 17, docs/svm-lane.md); not counted (BH_SVM_STRICT=1 counts it)"
+	else
+		status=1
+	fi
+fi
+rm -f "$lane_log"
 
 step "build (ASan+UBSan)"
 make -s -j"$(nproc)" SAN=1 host || exit 1
